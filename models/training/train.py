@@ -298,6 +298,9 @@ def main() -> None:
                   "label": int(p >= threshold), "contributions": [float(v) for v in c]}
                  for i, p, c in zip(sample.index, probabilities, contributions)],
     })
+    # Every training row as a client sends it: the service's tests prove that all of them validate.
+    rows = [json.dumps(to_client_json(row), ensure_ascii=False) for _, row in raw.iterrows()]
+    (HERE / "data" / "attrition-features.json").write_text("[\n" + ",\n".join(rows) + "\n]\n", encoding="utf-8")
     write_model_card(OUT / "MODEL_CARD.md", contract, fairness_rows, parity, raw, y, pipeline)
     print(f"wrote {OUT}: model.onnx sha256 {sha256}")
 
