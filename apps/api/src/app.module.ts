@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { HealthModule } from '@app/health';
+import { InferenceModule } from '@app/inference';
+import { PersistenceModule } from '@app/persistence';
+import { PredictionModule } from '@app/prediction';
+import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config';
+
+/** Composes the libraries; the only place that turns configuration into their options. */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, inferenceConfig] }),
+    InferenceModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('inference', { infer: true }),
+    }),
+    PersistenceModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('database', { infer: true }),
+    }),
+    PredictionModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,52 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { envFlag, validateEnv } from './validate-env';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+class AppEnv {
+  @IsOptional() @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @Matches(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
+  BODY_LIMIT?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  STRICT_CATEGORIES?: string;
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: LogLevelName;
+
+  @IsOptional() @IsIn(['text', 'json'])
+  LOG_FORMAT?: 'text' | 'json';
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  bodyLimit: string;
+  strictCategories: boolean;
+  logLevel: LogLevelName;
+  logFormat: 'text' | 'json';
+}
+
+export const appConfig = registerAs('app', (): AppConfig => {
+  const env = validateEnv(AppEnv);
+  return {
+    port: env.PORT ?? 3000,
+    host: env.HOST ?? '0.0.0.0',
+    bodyLimit: env.BODY_LIMIT ?? '100kb',
+    strictCategories: envFlag(env.STRICT_CATEGORIES, false),
+    logLevel: env.LOG_LEVEL ?? 'log',
+    logFormat: env.LOG_FORMAT ?? 'text',
+  };
+});
+
+/** Levels to enable for a minimum level name (Nest takes the list). */
+export function enabledLogLevels(minimum: LogLevelName): LogLevelName[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(minimum) + 1);
+}

@@ -1,0 +1,32 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PersistenceModuleOptions } from '@app/persistence';
+import { envFlag, validateEnv } from './validate-env';
+
+class DatabaseEnv {
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString()
+  SQLITE_PATH?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @IsInt() @Min(100) @Max(60000)
+  DATABASE_CONNECT_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  DATABASE_MIGRATIONS_RUN?: string;
+}
+
+export const databaseConfig = registerAs('database', (): PersistenceModuleOptions => {
+  const env = validateEnv(DatabaseEnv);
+  return {
+    url: env.DATABASE_URL || undefined,
+    sqlitePath: env.SQLITE_PATH || undefined,
+    poolSize: env.DATABASE_POOL_SIZE,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    migrationsRun: envFlag(env.DATABASE_MIGRATIONS_RUN, true),
+  };
+});

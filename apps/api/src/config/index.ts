@@ -1,0 +1,13 @@
+import { AppConfig } from './app.config';
+import { PersistenceModuleOptions } from '@app/persistence';
+import { InferenceModuleOptions } from '@app/inference';
+
+export { appConfig, enabledLogLevels } from './app.config';
+export { databaseConfig } from './database.config';
+export { inferenceConfig } from './inference.config';
+
+export interface AllConfig {
+  app: AppConfig;
+  database: PersistenceModuleOptions;
+  inference: InferenceModuleOptions;
+}

@@ -1,0 +1,33 @@
+import { ConsoleLogger, NestApplicationOptions } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { createValidationPipe } from '@app/validation';
+import { AllConfig, enabledLogLevels } from './config';
+import { DomainErrorFilter } from './http/domain-error.filter';
+import { rewrapJsonSyntaxError } from './http/malformed-json.error';
+import { setupSwagger } from './swagger';
+
+/** Options for NestFactory.create and Test's createNestApplication alike. */
+export const NEST_APP_OPTIONS: NestApplicationOptions = {
+  // Our own JSON parser (with its size limit) is registered in setupApp.
+  bodyParser: false,
+  // Let main.ts report a failed boot and exit non-zero instead of aborting the process.
+  abortOnError: false,
+  bufferLogs: true,
+};
+
+/** Everything main.ts applies to the app, shared with the tests so that both run the same stack. */
+export function setupApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
+  const settings = config.getOrThrow('app', { infer: true });
+  app.useLogger(
+    new ConsoleLogger({ logLevels: enabledLogLevels(settings.logLevel), json: settings.logFormat === 'json' }),
+  );
+  app.useBodyParser('json', { limit: settings.bodyLimit });
+  app.use(rewrapJsonSyntaxError);
+  app.useGlobalPipes(createValidationPipe({ strictCategories: settings.strictCategories }));
+  app.useGlobalFilters(new DomainErrorFilter());
+  app.enableShutdownHooks();
+  setupSwagger(app);
+  return app;
+}

@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class ErrorItemDto {
+  @ApiProperty({ example: 'age', description: 'The feature (or request part) at fault' })
+  feature: string;
+
+  @ApiProperty({ example: 'min', description: 'The rule that failed' })
+  constraint: string;
+
+  @ApiProperty({ example: 'age must not be less than 18' })
+  message: string;
+}
+
+/** The one body shape of every error response. */
+export class ErrorResponseDto {
+  @ApiProperty({ example: 400 })
+  statusCode: number;
+
+  @ApiProperty({ example: 'Bad Request' })
+  error: string;
+
+  @ApiProperty({
+    example: 'Invalid request: age must not be less than 18; poste must be a string',
+    description: 'One human-readable sentence naming every problem',
+  })
+  detail: string;
+
+  @ApiPropertyOptional({ type: [ErrorItemDto], description: 'One entry per problem, for validation errors' })
+  errors?: ErrorItemDto[];
+}

@@ -1,0 +1,40 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ModelHealthIndicator } from './model.health';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly model: ModelHealthIndicator,
+  ) {}
+
+  /** The original service's health check; kept as is for its clients. */
+  @Get()
+  @ApiOperation({ summary: 'The API is up (as in the original service)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  status(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers; checks nothing external' })
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database answers and the model is loaded' })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 1500 }),
+      () => this.model.isHealthy('model'),
+    ]);
+  }
+}

@@ -1,0 +1,18 @@
+import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+
+export const INFERENCE_OPTIONS = Symbol('inference:options');
+
+export interface InferenceModuleOptions {
+  /** Folder holding `contract.json` and the model file it names; relative paths resolve against the working directory. */
+  modelDir: string;
+  /**
+   * Threads onnxruntime may use inside one run.
+   * @default 1
+   */
+  intraOpNumThreads?: number;
+}
+
+export interface InferenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: FactoryProvider['inject'];
+  useFactory: (...args: any[]) => InferenceModuleOptions | Promise<InferenceModuleOptions>;
+}

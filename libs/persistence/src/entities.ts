@@ -1,0 +1,5 @@
+import { ModelInputEntity } from './model-input.entity';
+import { ModelOutputEntity } from './model-output.entity';
+
+/** Shared by the app and the TypeORM CLI (no glob paths). */
+export const ENTITIES = [ModelInputEntity, ModelOutputEntity];

@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { ModelOutputEntity } from './model-output.entity';
+
+/**
+ * `model_inputs`: the validated raw features of one request. The column is declared `json` so the
+ * entity works on both drivers; the PostgreSQL migration creates it as JSONB (TypeORM reads and
+ * writes json and jsonb the same way).
+ */
+@Entity({ name: 'model_inputs' })
+export class ModelInputEntity {
+  @PrimaryGeneratedColumn({ name: 'id' })
+  id: number;
+
+  @Column({ name: 'features', type: 'json' })
+  features: Record<string, number | string>;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  // Insert-only cascade: one save writes an input with its output; nothing updates by accident.
+  @OneToMany(() => ModelOutputEntity, (output) => output.input, { cascade: ['insert'] })
+  outputs: ModelOutputEntity[];
+}

@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, RelationId } from 'typeorm';
+import { ModelInputEntity } from './model-input.entity';
+
+/** `model_outputs`: one prediction for one input; deleted with its input by the database's cascade. */
+@Entity({ name: 'model_outputs' })
+export class ModelOutputEntity {
+  @PrimaryGeneratedColumn({ name: 'id' })
+  id: number;
+
+  @ManyToOne(() => ModelInputEntity, (input) => input.outputs, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'input_id' })
+  input: ModelInputEntity;
+
+  @RelationId((output: ModelOutputEntity) => output.input)
+  inputId: number;
+
+  @Column({ name: 'prediction', type: 'int' })
+  prediction: number;
+
+  @Column({ name: 'probability', type: 'double precision', nullable: true })
+  probability: number | null;
+
+  @Column({ name: 'threshold', type: 'double precision' })
+  threshold: number;
+
+  @Column({ name: 'model_version', type: 'varchar', length: 64 })
+  modelVersion: string;
+
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt: Date;
+}

@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { buildDataSourceOptions } from './data-source.options';
+import { PredictionLogRepository } from './prediction-log.repository';
+import { PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
+import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
+
+/** Owns the database connection, entities and migrations; exports the PredictionLogRepository port. */
+@Module({})
+export class PersistenceModule {
+  static forRootAsync(options: PersistenceModuleAsyncOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          imports: options.imports ?? [],
+          inject: options.inject ?? [],
+          useFactory: async (...args: unknown[]) => {
+            const settings: PersistenceModuleOptions = await options.useFactory(...args);
+            return {
+              ...buildDataSourceOptions(settings),
+              retryAttempts: settings.retryAttempts ?? 5,
+              retryDelay: 2000,
+            };
+          },
+        }),
+      ],
+      providers: [{ provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository }],
+      exports: [PredictionLogRepository],
+    };
+  }
+}

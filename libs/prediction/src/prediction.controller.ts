@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '@app/common';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, PredictRequestDto } from '@app/validation';
+import { PredictionResponseDto } from './prediction-response.dto';
+import { PredictionService } from './prediction.service';
+
+@ApiTags('prediction')
+@Controller()
+export class PredictionController {
+  constructor(private readonly predictions: PredictionService) {}
+
+  @Post('predict')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Predict whether one employee is likely to leave',
+    description:
+      'Validates the 27 raw features, scores them with the ONNX model and stores the request and the answer ' +
+      'in one transaction before responding: a 200 means both rows are committed.',
+  })
+  @ApiBody({
+    type: PredictRequestDto,
+    examples: {
+      likelyToStay: { summary: 'An employee likely to stay', value: { features: EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } },
+      likelyToLeave: { summary: 'An employee likely to leave', value: { features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } },
+    },
+  })
+  @ApiOkResponse({ type: PredictionResponseDto, description: 'Predicted and stored' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed JSON or invalid features; every problem is listed' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over the size limit' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; retry after Retry-After seconds' })
+  predict(@Body() body: PredictRequestDto): Promise<PredictionResponseDto> {
+    return this.predictions.predict(body);
+  }
+}
