@@ -1,0 +1,60 @@
+import { ArgumentsHost, NotFoundException } from '@nestjs/common';
+import { ModelNotReadyError } from '@app/inference';
+import { DatabaseUnavailableError, PredictionNotFoundError } from '@app/persistence';
+import { FeatureValidationError } from '@app/validation';
+import { DomainErrorFilter } from './domain-error.filter';
+import { MalformedJsonError } from './malformed-json.error';
+
+function respond(exception: unknown) {
+  const response = { status: jest.fn(), json: jest.fn(), setHeader: jest.fn() };
+  response.status.mockReturnValue(response);
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  new DomainErrorFilter().catch(exception, host);
+  return { status: response.status.mock.calls[0][0], body: response.json.mock.calls[0][0], headers: response.setHeader.mock.calls };
+}
+
+describe('DomainErrorFilter', () => {
+  it('maps validation errors to 400 with detail and one entry per problem', () => {
+    const problems = [{ feature: 'age', constraint: 'min', message: 'age must not be less than 18' }];
+    const { status, body } = respond(new FeatureValidationError(problems));
+    expect(status).toBe(400);
+    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', detail: 'Invalid request: age must not be less than 18', errors: problems });
+  });
+
+  it.each([
+    [new DatabaseUnavailableError('ECONNREFUSED 127.0.0.1:5432'), /database is unavailable/],
+    [new ModelNotReadyError(), /model is not loaded/],
+  ])('maps %p to 503 with Retry-After, without internal details', (error, detail) => {
+    const { status, body, headers } = respond(error);
+    expect(status).toBe(503);
+    expect(body.detail).toMatch(detail);
+    expect(body.detail).not.toContain('5432');
+    expect(headers).toEqual([['Retry-After', '5']]);
+  });
+
+  it('maps a missing prediction to 404', () => {
+    expect(respond(new PredictionNotFoundError(12))).toMatchObject({ status: 404, body: { detail: 'No prediction with id 12' } });
+  });
+
+  it('keeps the status of Nest HTTP exceptions, in the same body shape', () => {
+    expect(respond(new NotFoundException('Cannot GET /x'))).toMatchObject({
+      status: 404,
+      body: { statusCode: 404, error: 'Not Found', detail: 'Cannot GET /x' },
+    });
+  });
+
+  it('names malformed JSON', () => {
+    expect(respond(new MalformedJsonError('Unexpected token'))).toMatchObject({ status: 400, body: { detail: 'Malformed JSON body: Unexpected token' } });
+  });
+
+  it('maps an oversized body to 413 naming the limit', () => {
+    const tooLarge = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, limit: 102400 });
+    expect(respond(tooLarge)).toMatchObject({ status: 413, body: { detail: 'Request body exceeds the limit of 102400 bytes' } });
+  });
+
+  it('hides unexpected errors behind a generic 500', () => {
+    const { status, body } = respond(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    expect(status).toBe(500);
+    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error' });
+  });
+});
