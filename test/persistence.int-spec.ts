@@ -1,0 +1,123 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { PersistenceModule, PredictionLogRepository } from '@app/persistence';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
+import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
+import { describeWithPostgres } from './support/describe-with-postgres';
+
+const entry = {
+  features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY },
+  prediction: 0 as const,
+  probability: 0.041,
+  threshold: 0.32,
+  modelVersion: '1.0.0',
+};
+
+/** Writes SQL with PostgreSQL's $n placeholders; SQLite takes ?. */
+function placeholders(driver: Driver, sql: string): string {
+  return driver === 'postgres' ? sql : sql.replace(/\$\d+/g, '?');
+}
+
+function persistenceSuite(driver: Driver) {
+  let database: DatabaseUnderTest;
+  let context: INestApplicationContext;
+  let repository: PredictionLogRepository;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await databaseFor(driver);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PersistenceModule.forRootAsync({
+          useFactory: () => ({ url: database.env.DATABASE_URL, sqlitePath: database.env.SQLITE_PATH, retryAttempts: 1 }),
+        }),
+      ],
+    }).compile();
+    context = await moduleRef.init();
+    repository = context.get(PredictionLogRepository);
+    dataSource = context.get(DataSource);
+  });
+
+  afterEach(() => truncate(dataSource));
+
+  afterAll(async () => {
+    await context?.close();
+    await database?.drop();
+  });
+
+  it('applies the migrations on start: both tables exist and nothing is pending', async () => {
+    await expect(dataSource.showMigrations()).resolves.toBe(false);
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
+    if (driver === 'postgres') {
+      const columns = await dataSource.query(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'model_inputs' ORDER BY column_name",
+      );
+      expect(columns).toEqual([
+        { column_name: 'created_at', data_type: 'timestamp with time zone' },
+        { column_name: 'features', data_type: 'jsonb' },
+        { column_name: 'id', data_type: 'integer' },
+      ]);
+    }
+  });
+
+  it('records one input row and one output row per prediction, and reads them back', async () => {
+    // Act
+    const stored = await repository.record(entry);
+    // Assert
+    expect(stored).toEqual({ ...entry, id: expect.any(Number), inputId: expect.any(Number), createdAt: expect.any(Date) });
+    expect(Math.abs(stored.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 1, outputs: 1 });
+    await expect(repository.findById(stored.id)).resolves.toEqual(stored);
+    await expect(repository.findById(stored.id + 1000)).resolves.toBeNull();
+  });
+
+  it('stores every one of many concurrent predictions, each in its own transaction', async () => {
+    const stored = await Promise.all(Array.from({ length: 50 }, (_, i) => repository.record({ ...entry, probability: i / 100 })));
+    expect(new Set(stored.map((s) => s.id)).size).toBe(50);
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 50, outputs: 50 });
+    for (const s of stored) await expect(repository.findById(s.id)).resolves.toMatchObject({ probability: s.probability });
+  });
+
+  it('deletes the outputs of a deleted input (ON DELETE CASCADE), leaving no orphan', async () => {
+    const kept = await repository.record(entry);
+    const erased = await repository.record(entry);
+    // A second output for the same input (a re-scoring): the cascade must remove both.
+    await dataSource.query(
+      placeholders(driver, 'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, 1, 0.9, 0.32, $2)'),
+      [erased.inputId, '1.0.1'],
+    );
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 2, outputs: 3 });
+    await dataSource.query(placeholders(driver, 'DELETE FROM model_inputs WHERE id = $1'), [erased.inputId]);
+    const [{ n: orphans }] = await dataSource.query(
+      'SELECT COUNT(*) AS n FROM model_outputs o LEFT JOIN model_inputs i ON i.id = o.input_id WHERE i.id IS NULL',
+    );
+    expect(Number(orphans)).toBe(0);
+    await expect(repository.findById(erased.id)).resolves.toBeNull();
+    await expect(repository.findById(kept.id)).resolves.not.toBeNull();
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 1, outputs: 1 });
+  });
+
+  it.each([
+    ['prediction = 2', 'prediction', 2, 0.5],
+    ['probability = 1.5', 'probability', 1, 1.5],
+    ['probability = -0.1', 'probability', 0, -0.1],
+  ])('the database itself rejects %s', async (_, column, prediction, probability) => {
+    const { inputId } = await repository.record(entry);
+    const sql = placeholders(
+      driver,
+      'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, $2, $3, 0.32, $4)',
+    );
+    await expect(dataSource.query(sql, [inputId, prediction, probability, '1.0.0'])).rejects.toThrow(
+      new RegExp(`check constraint|CHECK constraint failed.*${column}|model_outputs_${column}_check`, 'i'),
+    );
+  });
+
+  it('the database itself rejects an output without an existing input', async () => {
+    const sql = "INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES (999999, 0, 0.1, 0.32, '1.0.0')";
+    await expect(dataSource.query(sql)).rejects.toThrow(/foreign key/i);
+  });
+}
+
+describeWithPostgres('persistence on PostgreSQL', () => persistenceSuite('postgres'));
+describe('persistence on the embedded SQLite database', () => persistenceSuite('sqlite'));

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../apps/api/src/app.module';
+import { NEST_APP_OPTIONS, setupApp } from '../../apps/api/src/setup-app';
+import { createTestDatabase, TestDatabase } from './postgres';
+
+export type Driver = 'postgres' | 'sqlite';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** Base URL of the listening server: the tests speak real HTTP to it. */
+  url: string;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots AppModule in-process with the same setupApp as main.ts, listening on an ephemeral port.
+ * `env` is applied while the configuration is read, then restored.
+ */
+export async function bootApp(
+  env: Record<string, string | undefined>,
+  override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
+): Promise<TestApp> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, { LOG_LEVEL: 'warn', ...env });
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  try {
+    const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
+    const app = setupApp(moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS));
+    await app.listen(0, '127.0.0.1');
+    return { app, url: await app.getUrl(), dataSource: app.get(DataSource), close: () => app.close() };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A database of the given driver for one test file: its env for bootApp, and its removal. */
+export interface DatabaseUnderTest {
+  env: Record<string, string | undefined>;
+  drop(): Promise<void>;
+}
+
+export async function databaseFor(driver: Driver): Promise<DatabaseUnderTest> {
+  if (driver === 'postgres') {
+    const db: TestDatabase = await createTestDatabase();
+    return { env: { DATABASE_URL: db.url, SQLITE_PATH: undefined }, drop: () => db.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'attrition-sqlite-'));
+  return {
+    env: { DATABASE_URL: undefined, SQLITE_PATH: join(dir, 'attrition.sqlite') },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function truncate(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type === 'postgres') {
+    await dataSource.query('TRUNCATE model_outputs, model_inputs RESTART IDENTITY');
+  } else {
+    await dataSource.query('DELETE FROM model_outputs');
+    await dataSource.query('DELETE FROM model_inputs');
+  }
+}
+
+export async function countRows(dataSource: DataSource): Promise<{ inputs: number; outputs: number }> {
+  const [{ n: inputs }] = await dataSource.query('SELECT COUNT(*) AS n FROM model_inputs');
+  const [{ n: outputs }] = await dataSource.query('SELECT COUNT(*) AS n FROM model_outputs');
+  return { inputs: Number(inputs), outputs: Number(outputs) };
+}

@@ -1,0 +1,15 @@
+import { ADMIN_URL, canReachPostgres } from './postgres';
+
+/** Decides once whether the PostgreSQL tests can run; loud when they cannot. */
+export default async function globalSetup(): Promise<void> {
+  if (await canReachPostgres()) {
+    process.env.TEST_POSTGRES = 'available';
+    return;
+  }
+  const message = `PostgreSQL is not reachable at ${ADMIN_URL}`;
+  if (process.env.CI === 'true') {
+    throw new Error(`${message}: CI=true, so the PostgreSQL tests must run. Start PostgreSQL or set TEST_POSTGRES_URL.`);
+  }
+  process.env.TEST_POSTGRES = 'unavailable';
+  console.warn(`\n${'!'.repeat(78)}\n!! ${message}: the PostgreSQL integration and e2e tests are SKIPPED.\n${'!'.repeat(78)}\n`);
+}
