@@ -1,4 +1,4 @@
-import { ArgumentsHost, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, PredictionNotFoundError } from '@app/persistence';
 import { FeatureValidationError } from '@app/validation';
@@ -56,5 +56,14 @@ describe('DomainErrorFilter', () => {
     const { status, body } = respond(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(status).toBe(500);
     expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error' });
+  });
+});
+
+describe('DomainErrorFilter and health checks', () => {
+  it("passes terminus's failed health check body through unchanged", () => {
+    const health = { status: 'error', info: {}, error: { database: { status: 'down' } }, details: { database: { status: 'down' } } };
+    const { status, body } = respond(new ServiceUnavailableException(health));
+    expect(status).toBe(503);
+    expect(body).toEqual(health);
   });
 });

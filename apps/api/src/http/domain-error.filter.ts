@@ -26,6 +26,11 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (isHealthCheckFailure(exception)) {
+      // Terminus's own body (status, info, error, details) is what probes and dashboards parse.
+      response.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     const { status, detail, errors, retry } = this.describe(exception);
     const body: ErrorResponseDto = { statusCode: status, error: reasonPhrase(status), detail };
     if (errors) body.errors = errors;
@@ -59,6 +64,12 @@ export class DomainErrorFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { status: 500, detail: 'Internal server error' };
   }
+}
+
+function isHealthCheckFailure(e: unknown): e is HttpException {
+  if (!(e instanceof HttpException)) return false;
+  const body = e.getResponse();
+  return typeof body === 'object' && body !== null && 'details' in body && 'status' in body;
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
