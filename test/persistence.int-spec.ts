@@ -12,6 +12,7 @@ const entry = {
   probability: 0.041,
   threshold: 0.32,
   modelVersion: '1.0.0',
+  contributions: { age: -0.42, heure_supplementaires: 0.71 },
 };
 
 /** Writes SQL with PostgreSQL's $n placeholders; SQLite takes ?. */

@@ -23,6 +23,10 @@ export class ModelOutputEntity {
   @Column({ name: 'threshold', type: 'double precision' })
   threshold: number;
 
+  /** Contribution of each model feature to the log-odds, by name: why the model said what it said. */
+  @Column({ name: 'contributions', type: 'json', nullable: true })
+  contributions: Record<string, number> | null;
+
   @Column({ name: 'model_version', type: 'varchar', length: 64 })
   modelVersion: string;
 

@@ -9,3 +9,10 @@ export class PredictionNotFoundError extends AttritionServiceError {
     super(`No prediction with id ${id}`);
   }
 }
+
+/** No input has this id. */
+export class InputNotFoundError extends AttritionServiceError {
+  constructor(readonly id: number | string) {
+    super(`No input with id ${id}`);
+  }
+}

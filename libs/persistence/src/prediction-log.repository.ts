@@ -6,6 +6,8 @@ export interface NewPredictionRecord {
   probability: number;
   threshold: number;
   modelVersion: string;
+  /** Contribution of each model feature to the log-odds, by name; kept so "why" survives model changes. */
+  contributions: Record<string, number> | null;
 }
 
 /** A stored prediction: one `model_outputs` row with its `model_inputs` row. */
@@ -16,6 +18,20 @@ export interface PredictionRecord extends NewPredictionRecord {
   createdAt: Date;
 }
 
+/** Filters of the history, newest first, keyset-paginated on the output id. */
+export interface PredictionQuery {
+  limit: number;
+  /** Only outputs with an id below this one (the previous page's last id). */
+  beforeId?: number;
+  /** created_at >= from */
+  from?: Date;
+  /** created_at < to */
+  to?: Date;
+  prediction?: 0 | 1;
+  modelVersion?: string;
+  minProbability?: number;
+}
+
 /**
  * The prediction ledger port. `record` resolves only once both rows are committed, in one
  * transaction; it rejects with DatabaseUnavailableError when the database cannot be reached.
@@ -23,4 +39,8 @@ export interface PredictionRecord extends NewPredictionRecord {
 export abstract class PredictionLogRepository {
   abstract record(entry: NewPredictionRecord): Promise<PredictionRecord>;
   abstract findById(id: number): Promise<PredictionRecord | null>;
+  /** Newest first, at most `query.limit` records. */
+  abstract list(query: PredictionQuery): Promise<PredictionRecord[]>;
+  /** Deletes an input and, by the database's cascade, all its outputs; false when there was none. */
+  abstract deleteInput(inputId: number): Promise<boolean>;
 }

@@ -11,6 +11,7 @@ export function toPredictionRecord(output: ModelOutputEntity, input = output.inp
     probability: output.probability ?? Number.NaN,
     threshold: output.threshold,
     modelVersion: output.modelVersion,
+    contributions: output.contributions,
     createdAt: output.createdAt,
   };
 }

@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ExplanationDto } from './explanation';
 
 export type WarningType = 'ignored_derived_feature' | 'unknown_feature' | 'unknown_category' | 'outside_training_range';
 
@@ -34,4 +35,7 @@ export class PredictionResponseDto {
 
   @ApiProperty({ type: [PredictionWarningDto], description: 'Empty when there is nothing to say' })
   warnings: PredictionWarningDto[];
+
+  @ApiPropertyOptional({ type: ExplanationDto, description: 'Present when the request asked for `explain: true`' })
+  explanation?: ExplanationDto;
 }

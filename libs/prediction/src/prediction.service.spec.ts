@@ -17,7 +17,9 @@ class FakeRunner extends ModelRunner {
   }
   async score(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
     this.calls.push([...rows]);
-    return rows.map(() => ({ probability: this.probability, label: 1 as const, contributions: [] }));
+    // Contributions -0.20, -0.19, ... in the manifest's order: the last names raise the risk most.
+    const contributions = this.manifest.contributions.names.map((_, i) => (i - 20) / 100);
+    return rows.map(() => ({ probability: this.probability, label: 1 as const, contributions }));
   }
 }
 
@@ -61,7 +63,9 @@ describe('PredictionService', () => {
       probability: 0.8,
       threshold: manifest.threshold,
       modelVersion: manifest.model.version,
+      contributions: expect.objectContaining({ [manifest.contributions.names[0]]: -0.2 }),
     });
+    expect(Object.keys(record.mock.calls[0][0].contributions)).toEqual(manifest.contributions.names);
     expect(response).toEqual({
       prediction: 1,
       probability: 0.8,
@@ -86,6 +90,21 @@ describe('PredictionService', () => {
     ]);
     expect(response.warnings[3].message).toBe('age 65 is outside the training range 18-60; the model extrapolates');
     expect(record.mock.calls[0][0].features).not.toHaveProperty('taux_volatilite');
+  });
+
+  it('explains on request: the largest contributions each way, with the values sent', async () => {
+    const service = await serviceWith(runner, { record });
+    const response = await service.predict(
+      plainToInstance(PredictRequestDto, { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }, explain: true }),
+    );
+    const names = manifest.contributions.names;
+    expect(response.explanation!.raising.map((c) => c.feature)).toEqual(names.slice(-5).reverse());
+    expect(response.explanation!.lowering.map((c) => c.feature)).toEqual(names.slice(0, 5));
+    expect(response.explanation!.lowering[0]).toEqual({
+      feature: names[0],
+      value: (EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as unknown as Record<string, unknown>)[names[0]] ?? null,
+      contribution: -0.2,
+    });
   });
 
   it('answers nothing when storing fails: the error propagates', async () => {

@@ -4,6 +4,7 @@ import { PredictionLogRepository } from '@app/persistence';
 import { FeatureMapper, MappedFeatures, PredictRequestDto } from '@app/validation';
 import { FeatureMismatchError } from './prediction.errors';
 import { PredictionResponseDto, PredictionWarningDto } from './prediction-response.dto';
+import { explain } from './explanation';
 import { TrainingDomain } from './training-domain';
 
 /** Validate (already done by the pipe) -> warn -> infer -> persist -> answer. */
@@ -36,18 +37,20 @@ export class PredictionService implements OnModuleInit {
     const mapped = this.mapper.map(request.features);
     const manifest = this.runner.manifest;
     const [score] = await this.runner.score([mapped.features]);
+    const contributions = byName(manifest.contributions.names, score.contributions);
     const record = await this.log.record({
       features: mapped.features,
       prediction: score.label,
       probability: score.probability,
       threshold: manifest.threshold,
       modelVersion: manifest.model.version,
+      contributions,
     });
     this.logger.log(
       `prediction ${record.id} model ${record.modelVersion}: ${record.prediction} ` +
         `in ${(performance.now() - started).toFixed(2)} ms`,
     );
-    return {
+    const response: PredictionResponseDto = {
       prediction: score.label,
       probability: score.probability,
       id: record.id,
@@ -56,7 +59,15 @@ export class PredictionService implements OnModuleInit {
       threshold: record.threshold,
       warnings: [...ignoredKeyWarnings(mapped), ...this.domain.warningsFor(mapped.features)],
     };
+    if (request.explain) response.explanation = explain(contributions, mapped.features);
+    return response;
   }
+}
+
+function byName(names: readonly string[], values: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  names.forEach((name, i) => (out[name] = values[i]));
+  return out;
 }
 
 function ignoredKeyWarnings({ ignoredDerived, ignoredUnknown }: MappedFeatures): PredictionWarningDto[] {

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { Response } from 'express';
 import { ErrorItemDto, ErrorResponseDto } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
-import { DatabaseUnavailableError, PredictionNotFoundError } from '@app/persistence';
+import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
 import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
 
@@ -52,7 +52,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (exception instanceof ModelNotReadyError) {
       return { status: 503, detail: 'The model is not loaded yet. Retry later.', retry: true };
     }
-    if (exception instanceof PredictionNotFoundError) {
+    if (exception instanceof PredictionNotFoundError || exception instanceof InputNotFoundError) {
       return { status: 404, detail: exception.message };
     }
     if (exception instanceof HttpException) {

@@ -1,0 +1,98 @@
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { stringify } from 'csv-stringify';
+import {
+  InputNotFoundError,
+  PredictionLogRepository,
+  PredictionNotFoundError,
+  PredictionQuery,
+  PredictionRecord,
+} from '@app/persistence';
+import { FeatureMapper } from '@app/validation';
+import { explain } from './explanation';
+import { ListPredictionsQuery } from './list-predictions.query';
+import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
+
+const DEFAULT_PAGE_SIZE = 50;
+const EXPORT_BATCH_SIZE = 1000;
+const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold'];
+
+/** Reads and erases the prediction history: pages, single items, CSV export, erasure. */
+@Injectable()
+export class PredictionLedgerService {
+  constructor(
+    private readonly log: PredictionLogRepository,
+    private readonly mapper: FeatureMapper,
+  ) {}
+
+  async list(query: ListPredictionsQuery): Promise<PredictionPageDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // One extra row tells whether another page exists without a COUNT.
+    const records = await this.log.list({ ...toFilters(query), limit: limit + 1 });
+    const page = records.slice(0, limit);
+    return {
+      items: page.map((r) => toItem(r)),
+      next_cursor: records.length > limit ? String(page[page.length - 1].id) : null,
+    };
+  }
+
+  async get(id: number): Promise<PredictionItemDto> {
+    const record = await this.log.findById(id);
+    if (!record) throw new PredictionNotFoundError(id);
+    return toItem(record, true);
+  }
+
+  async deleteInput(inputId: number): Promise<void> {
+    if (!(await this.log.deleteInput(inputId))) throw new InputNotFoundError(inputId);
+  }
+
+  /**
+   * A CSV of every matching prediction, read in keyset batches so memory stays constant whatever
+   * the row count. The first batch is read before returning, so an unavailable database is still
+   * a 503 rather than a truncated 200.
+   */
+  async exportCsv(query: ListPredictionsQuery): Promise<Readable> {
+    const filters = toFilters(query);
+    const first = await this.log.list({ ...filters, limit: EXPORT_BATCH_SIZE });
+    const features = this.mapper.featureNames;
+    const log = this.log;
+    async function* rows() {
+      let batch = first;
+      while (batch.length > 0) {
+        for (const r of batch) {
+          yield [r.id, r.inputId, r.createdAt.toISOString(), r.modelVersion, r.prediction, r.probability, r.threshold,
+            ...features.map((f) => r.features[f])];
+        }
+        if (batch.length < EXPORT_BATCH_SIZE) return;
+        batch = await log.list({ ...filters, beforeId: batch[batch.length - 1].id, limit: EXPORT_BATCH_SIZE });
+      }
+    }
+    return Readable.from(rows()).pipe(stringify({ header: true, columns: [...CSV_COLUMNS, ...features] }));
+  }
+}
+
+function toFilters(query: ListPredictionsQuery): Omit<PredictionQuery, 'limit'> {
+  return {
+    beforeId: query.cursor === undefined ? undefined : Number(query.cursor),
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+    prediction: query.prediction,
+    modelVersion: query.model_version,
+    minProbability: query.min_probability,
+  };
+}
+
+function toItem(record: PredictionRecord, withExplanation = false): PredictionItemDto {
+  const item: PredictionItemDto = {
+    id: record.id,
+    input_id: record.inputId,
+    features: record.features,
+    prediction: record.prediction,
+    probability: record.probability,
+    threshold: record.threshold,
+    model_version: record.modelVersion,
+    created_at: record.createdAt.toISOString(),
+  };
+  if (withExplanation) item.explanation = record.contributions ? explain(record.contributions, record.features) : null;
+  return item;
+}
