@@ -4,6 +4,7 @@ import { HealthModule } from '@app/health';
 import { InferenceModule } from '@app/inference';
 import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
+import { ValidationModule } from '@app/validation';
 import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
@@ -18,7 +19,18 @@ import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config'
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('database', { infer: true }),
     }),
-    PredictionModule,
+    ValidationModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => ({
+        strictCategories: config.getOrThrow('app.strictCategories', { infer: true }),
+      }),
+    }),
+    PredictionModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => ({
+        maxBatchItems: config.getOrThrow('app.batchMaxItems', { infer: true }),
+      }),
+    }),
     HealthModule,
   ],
 })

@@ -1,7 +1,8 @@
 import { ConsoleLogger, NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { createValidationPipe } from '@app/validation';
+import { json } from 'express';
+import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
@@ -23,9 +24,14 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(
     new ConsoleLogger({ logLevels: enabledLogLevels(settings.logLevel), json: settings.logFormat === 'json' }),
   );
+  // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  // Batches get their own, larger limit; the general parser then skips the already-parsed body.
+  app.use('/predict/batch', json({ limit: settings.batchBodyLimit }));
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.use(rewrapJsonSyntaxError);
-  app.useGlobalPipes(createValidationPipe({ strictCategories: settings.strictCategories }));
+  app.useGlobalPipes(app.get(RequestValidator).pipe);
   app.useGlobalFilters(new DomainErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app);

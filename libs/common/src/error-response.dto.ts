@@ -28,3 +28,8 @@ export class ErrorResponseDto {
   @ApiPropertyOptional({ type: [ErrorItemDto], description: 'One entry per problem, for validation errors' })
   errors?: ErrorItemDto[];
 }
+
+/** The 400 body of a validation failure, shared by the error filter and per-item batch results. */
+export function badRequestBody(detail: string, errors: ErrorItemDto[]): ErrorResponseDto {
+  return { statusCode: 400, error: 'Bad Request', detail, errors };
+}

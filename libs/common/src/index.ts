@@ -1,2 +1,4 @@
 export { AttritionServiceError } from './attrition-service.error';
-export { ErrorResponseDto, ErrorItemDto } from './error-response.dto';
+export { ErrorResponseDto, ErrorItemDto, badRequestBody } from './error-response.dto';
+export { MicroBatcher } from './micro-batcher';
+export type { MicroBatcherOptions } from './micro-batcher';

@@ -10,6 +10,12 @@ export interface InferenceModuleOptions {
    * @default 1
    */
   intraOpNumThreads?: number;
+  /**
+   * Coalesce concurrent `score` calls into one session run (one run of 32 rows costs about as
+   * much as one run of 1).
+   * @default true
+   */
+  coalesce?: boolean;
 }
 
 export interface InferenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

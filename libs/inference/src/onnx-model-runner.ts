@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { MicroBatcher } from '@app/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InferenceFailedError, ModelArtifactError, ModelNotReadyError } from './inference.errors';
 import { INFERENCE_OPTIONS, InferenceModuleOptions } from './inference.options';
@@ -9,6 +10,8 @@ import { FeatureSpec, ModelManifest } from './model-manifest';
 import { AttritionScore, FeatureRow, ModelRunner } from './model-runner';
 
 const OUTPUTS = ['probability', 'label', 'contributions'] as const;
+/** Lone rows per coalesced run: large enough for any burst, small enough to keep one run short. */
+const MAX_COALESCED_ROWS = 256;
 
 interface LoadedModel {
   manifest: ModelManifest;
@@ -26,9 +29,14 @@ interface LoadedModel {
 export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OnnxModelRunner.name);
   private loaded?: LoadedModel;
+  /** session.run does its native work on the event-loop thread: one run at a time, rows pooled. */
+  private readonly coalescer?: MicroBatcher<FeatureRow, AttritionScore>;
 
   constructor(@Inject(INFERENCE_OPTIONS) private readonly options: InferenceModuleOptions) {
     super();
+    if (options.coalesce ?? true) {
+      this.coalescer = new MicroBatcher((rows) => this.run(rows), { maxBatchSize: MAX_COALESCED_ROWS, maxInFlight: 1 });
+    }
   }
 
   get manifest(): ModelManifest {
@@ -60,6 +68,12 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
   }
 
   async score(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
+    if (!this.loaded) throw new ModelNotReadyError();
+    // A lone row waits to share a run with concurrent ones; a batch already is one run.
+    return this.coalescer && rows.length === 1 ? [await this.coalescer.submit(rows[0])] : this.run(rows);
+  }
+
+  private async run(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
     const model = this.loaded;
     if (!model) throw new ModelNotReadyError();
     if (rows.length === 0) return [];

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from './data-source.options';
 import { PredictionLogRepository } from './prediction-log.repository';
-import { PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
+import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
 
 /** Owns the database connection, entities and migrations; exports the PredictionLogRepository port. */
@@ -13,6 +13,7 @@ export class PersistenceModule {
       module: PersistenceModule,
       global: true,
       imports: [
+        ...(options.imports ?? []),
         TypeOrmModule.forRootAsync({
           imports: options.imports ?? [],
           inject: options.inject ?? [],
@@ -26,7 +27,10 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [{ provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository }],
+      providers: [
+        { provide: PERSISTENCE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
+      ],
       exports: [PredictionLogRepository],
     };
   }

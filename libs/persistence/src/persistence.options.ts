@@ -1,5 +1,7 @@
 import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
 
+export const PERSISTENCE_OPTIONS = Symbol('persistence:options');
+
 export interface PersistenceModuleOptions {
   /** `postgres://...` selects PostgreSQL; unset selects the embedded SQLite database. */
   url?: string;
@@ -28,6 +30,12 @@ export interface PersistenceModuleOptions {
    * @default 5
    */
   retryAttempts?: number;
+  /**
+   * Group commit of concurrent `record` calls: batches of at most `maxBatchSize`, at most
+   * `maxInFlight` transactions at once. `false` writes each prediction in its own transaction.
+   * @default { maxBatchSize: 128, maxInFlight: 2 }
+   */
+  groupCommit?: false | { maxBatchSize?: number; maxInFlight?: number };
 }
 
 export interface PersistenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {

@@ -34,10 +34,13 @@ export interface PredictionQuery {
 
 /**
  * The prediction ledger port. `record` resolves only once both rows are committed, in one
- * transaction; it rejects with DatabaseUnavailableError when the database cannot be reached.
+ * transaction (possibly shared with concurrent calls); it rejects with DatabaseUnavailableError
+ * when the database cannot be reached.
  */
 export abstract class PredictionLogRepository {
   abstract record(entry: NewPredictionRecord): Promise<PredictionRecord>;
+  /** Many predictions in one transaction: all committed, or none. */
+  abstract recordMany(entries: readonly NewPredictionRecord[]): Promise<PredictionRecord[]>;
   abstract findById(id: number): Promise<PredictionRecord | null>;
   /** Newest first, at most `query.limit` records. */
   abstract list(query: PredictionQuery): Promise<PredictionRecord[]>;

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MicroBatcher } from '@app/common';
 import { translateDatabaseError } from './database-errors';
 import { ModelInputEntity } from './model-input.entity';
 import { ModelOutputEntity } from './model-output.entity';
@@ -11,24 +12,46 @@ import {
   PredictionRecord,
 } from './prediction-log.repository';
 import { toPredictionRecord } from './prediction-record.mapper';
-import { SerialQueue } from './serial-queue';
+import { createPredictionWriter, PredictionWriter } from './prediction-writers';
+import { PERSISTENCE_OPTIONS, PersistenceModuleOptions } from './persistence.options';
 
+/**
+ * Writes go through a PredictionWriter (one statement or one synchronous transaction per batch);
+ * `record` shares batches between concurrent callers (group commit). Reads use the entities.
+ */
 @Injectable()
 export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
   private readonly sqlite: boolean;
-  /** SQLite only: one write transaction at a time (see SerialQueue). */
-  private readonly writes?: SerialQueue;
+  private readonly writer: PredictionWriter;
+  private readonly groupCommit?: MicroBatcher<NewPredictionRecord, PredictionRecord>;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PERSISTENCE_OPTIONS) options: PersistenceModuleOptions,
+  ) {
     super();
     this.sqlite = dataSource.options.type === 'better-sqlite3';
-    if (this.sqlite) this.writes = new SerialQueue();
+    this.writer = createPredictionWriter(dataSource);
+    const groupCommit = options.groupCommit ?? {};
+    if (groupCommit !== false) {
+      this.groupCommit = new MicroBatcher((entries) => this.writer.insertMany(entries), {
+        maxBatchSize: groupCommit.maxBatchSize ?? 128,
+        maxInFlight: groupCommit.maxInFlight ?? 2,
+      });
+    }
   }
 
   async record(entry: NewPredictionRecord): Promise<PredictionRecord> {
-    const write = () => this.insert(entry);
     try {
-      return await (this.writes ? this.writes.run(write) : write());
+      return await (this.groupCommit ? this.groupCommit.submit(entry) : this.writer.insertMany([entry]).then((r) => r[0]));
+    } catch (error) {
+      translateDatabaseError(error);
+    }
+  }
+
+  async recordMany(entries: readonly NewPredictionRecord[]): Promise<PredictionRecord[]> {
+    try {
+      return await this.writer.insertMany(entries);
     } catch (error) {
       translateDatabaseError(error);
     }
@@ -69,9 +92,8 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
   }
 
   async deleteInput(inputId: number): Promise<boolean> {
-    const remove = () => this.dataSource.getRepository(ModelInputEntity).delete({ id: inputId });
     try {
-      const result = await (this.writes ? this.writes.run(remove) : remove());
+      const result = await this.dataSource.getRepository(ModelInputEntity).delete({ id: inputId });
       return (result.affected ?? 0) > 0;
     } catch (error) {
       translateDatabaseError(error);
@@ -84,20 +106,5 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
    */
   private dateParameter(date: Date): Date | string {
     return this.sqlite ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
-  }
-
-  /** One save: the input and its output in one transaction (insert-only cascade). */
-  private async insert(entry: NewPredictionRecord): Promise<PredictionRecord> {
-    const inputs = this.dataSource.getRepository(ModelInputEntity);
-    const output = Object.assign(new ModelOutputEntity(), {
-      prediction: entry.prediction,
-      probability: entry.probability,
-      threshold: entry.threshold,
-      modelVersion: entry.modelVersion,
-      contributions: entry.contributions,
-    });
-    const input = Object.assign(new ModelInputEntity(), { features: entry.features, outputs: [output] });
-    const saved = await inputs.save(input);
-    return toPredictionRecord(saved.outputs[0], saved);
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, PredictRequestDto } from '@app/validation';
+import { PredictBatchRequestDto, PredictBatchResponseDto } from './predict-batch.dto';
 import { PredictionResponseDto } from './prediction-response.dto';
 import { PredictionService } from './prediction.service';
 
@@ -39,5 +40,31 @@ export class PredictionController {
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; retry after Retry-After seconds' })
   predict(@Body() body: PredictRequestDto): Promise<PredictionResponseDto> {
     return this.predictions.predict(body);
+  }
+
+  @Post('predict/batch')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Predict many employees at once (up to BATCH_MAX_ITEMS, default 1,000)',
+    description:
+      'Each item is a /predict body and is validated on its own: invalid items are answered by index with the ' +
+      'same 400 body as /predict, valid ones are scored in one inference run and stored in one transaction ' +
+      'before the response. A 200 means every item marked 200 is stored.',
+  })
+  @ApiBody({
+    type: PredictBatchRequestDto,
+    examples: {
+      twoEmployees: {
+        summary: 'Two employees',
+        value: { items: [{ features: EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }, { features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE }] },
+      },
+    },
+  })
+  @ApiOkResponse({ type: PredictBatchResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`items` missing, empty or not an array' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'More items than allowed, or body over BATCH_BODY_LIMIT' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; nothing stored' })
+  predictBatch(@Body() body: PredictBatchRequestDto): Promise<PredictBatchResponseDto> {
+    return this.predictions.predictBatch(body.items);
   }
 }

@@ -1,19 +1,29 @@
-import { Module } from '@nestjs/common';
-import { ValidationModule } from '@app/validation';
+import { DynamicModule, Module } from '@nestjs/common';
 import { InputsController } from './inputs.controller';
 import { ModelController } from './model.controller';
 import { PredictionController } from './prediction.controller';
 import { PredictionLedgerService } from './prediction-ledger.service';
 import { PredictionService } from './prediction.service';
 import { PredictionsController } from './predictions.controller';
+import { PREDICTION_OPTIONS, PredictionModuleAsyncOptions } from './prediction.options';
 
 /**
- * REST endpoints and orchestration. ModelRunner and PredictionLogRepository come from the global
- * InferenceModule and PersistenceModule that the application configures.
+ * REST endpoints and orchestration. ModelRunner, PredictionLogRepository, RequestValidator and
+ * FeatureMapper come from the global Inference, Persistence and Validation modules that the
+ * application configures.
  */
-@Module({
-  imports: [ValidationModule],
-  controllers: [PredictionController, PredictionsController, InputsController, ModelController],
-  providers: [PredictionService, PredictionLedgerService],
-})
-export class PredictionModule {}
+@Module({})
+export class PredictionModule {
+  static forRootAsync(options: PredictionModuleAsyncOptions): DynamicModule {
+    return {
+      module: PredictionModule,
+      imports: options.imports ?? [],
+      controllers: [PredictionController, PredictionsController, InputsController, ModelController],
+      providers: [
+        { provide: PREDICTION_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        PredictionService,
+        PredictionLedgerService,
+      ],
+    };
+  }
+}

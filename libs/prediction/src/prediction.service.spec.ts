@@ -2,9 +2,11 @@ import { Test } from '@nestjs/testing';
 import { plainToInstance } from 'class-transformer';
 import { AttritionScore, FeatureRow, ModelManifest, ModelRunner } from '@app/inference';
 import { DatabaseUnavailableError, NewPredictionRecord, PredictionLogRepository } from '@app/persistence';
-import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, FeatureMapper, PredictRequestDto } from '@app/validation';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, FeatureMapper, PredictRequestDto, RequestValidator } from '@app/validation';
+import { VALIDATION_OPTIONS } from '../../validation/src/request-validator';
 import { loadContract } from '../../../test/fixtures/artifacts';
-import { FeatureMismatchError } from './prediction.errors';
+import { BatchTooLargeError, FeatureMismatchError } from './prediction.errors';
+import { PREDICTION_OPTIONS } from './prediction.options';
 import { PredictionService } from './prediction.service';
 
 class FakeRunner extends ModelRunner {
@@ -32,6 +34,9 @@ async function serviceWith(runner: ModelRunner, repository: Partial<PredictionLo
     providers: [
       PredictionService,
       FeatureMapper,
+      RequestValidator,
+      { provide: VALIDATION_OPTIONS, useValue: {} },
+      { provide: PREDICTION_OPTIONS, useValue: { maxBatchItems: 3 } },
       { provide: ModelRunner, useValue: runner },
       { provide: PredictionLogRepository, useValue: repository },
     ],
@@ -44,10 +49,14 @@ describe('PredictionService', () => {
   const manifest = loadContract();
   let runner: FakeRunner;
   let record: jest.Mock;
+  let recordMany: jest.Mock;
 
   beforeEach(() => {
     runner = new FakeRunner(manifest);
     record = jest.fn(async (entry: NewPredictionRecord) => ({ ...entry, id: 7, inputId: 3, createdAt: new Date() }));
+    recordMany = jest.fn(async (entries: NewPredictionRecord[]) =>
+      entries.map((entry, i) => ({ ...entry, id: 100 + i, inputId: 200 + i, createdAt: new Date() })),
+    );
   });
 
   it('scores the raw features, stores them with the answer, and returns the stored ids', async () => {
@@ -114,6 +123,44 @@ describe('PredictionService', () => {
     await expect(service.predict(request({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }))).rejects.toThrow(
       DatabaseUnavailableError,
     );
+  });
+
+  describe('predictBatch', () => {
+    it('answers invalid items by index, scores the valid ones in one run and stores them in one call', async () => {
+      // Arrange
+      const service = await serviceWith(runner, { record, recordMany });
+      const items = [
+        { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } },
+        { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, age: 71 } },
+        { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, taux_volatilite: 1 } },
+      ];
+      // Act
+      const response = await service.predictBatch(items);
+      // Assert
+      expect(response.stored).toBe(2);
+      expect(response.rejected).toBe(1);
+      expect(response.results.map((r) => [r.index, r.status])).toEqual([[0, 200], [1, 400], [2, 200]]);
+      expect(response.results[1].error).toMatchObject({ statusCode: 400, error: 'Bad Request', errors: [expect.objectContaining({ feature: 'age' })] });
+      expect(response.results[2].result).toMatchObject({ id: 101, input_id: 201, warnings: [expect.objectContaining({ feature: 'taux_volatilite' })] });
+      expect(runner.calls).toHaveLength(1);
+      expect(runner.calls[0]).toHaveLength(2);
+      expect(recordMany).toHaveBeenCalledTimes(1);
+      expect(record).not.toHaveBeenCalled();
+    });
+
+    it('refuses more items than the limit, naming it', async () => {
+      const service = await serviceWith(runner, { record, recordMany });
+      const items = Array.from({ length: 4 }, () => ({ features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } }));
+      await expect(service.predictBatch(items)).rejects.toThrow(new BatchTooLargeError(3, 4));
+      expect(runner.calls).toHaveLength(0);
+    });
+
+    it('stores nothing and scores nothing when every item is invalid', async () => {
+      const service = await serviceWith(runner, { record, recordMany });
+      const response = await service.predictBatch([{}, { features: 3 }]);
+      expect(response).toMatchObject({ stored: 0, rejected: 2 });
+      expect(recordMany).not.toHaveBeenCalled();
+    });
   });
 
   it('refuses to start when the model expects other features than the DTO provides', async () => {

@@ -1,4 +1,6 @@
 export { ValidationModule } from './validation.module';
+export type { ValidationModuleAsyncOptions } from './validation.module';
+export { RequestValidator } from './request-validator';
 export { AttritionFeaturesDto, FEATURE_NAMES } from './attrition-features.dto';
 export { PredictRequestDto } from './predict-request.dto';
 export { FeatureMapper } from './feature-mapper';

@@ -15,6 +15,12 @@ class AppEnv {
   @IsOptional() @Matches(/^\d+(b|kb|mb)$/, { message: 'BODY_LIMIT must look like 100kb or 1mb' })
   BODY_LIMIT?: string;
 
+  @IsOptional() @Matches(/^\d+(b|kb|mb)$/, { message: 'BATCH_BODY_LIMIT must look like 2mb' })
+  BATCH_BODY_LIMIT?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(100000)
+  BATCH_MAX_ITEMS?: number;
+
   @IsOptional() @IsIn(['true', 'false'])
   STRICT_CATEGORIES?: string;
 
@@ -29,6 +35,8 @@ export interface AppConfig {
   port: number;
   host: string;
   bodyLimit: string;
+  batchBodyLimit: string;
+  batchMaxItems: number;
   strictCategories: boolean;
   logLevel: LogLevelName;
   logFormat: 'text' | 'json';
@@ -40,6 +48,8 @@ export const appConfig = registerAs('app', (): AppConfig => {
     port: env.PORT ?? 3000,
     host: env.HOST ?? '0.0.0.0',
     bodyLimit: env.BODY_LIMIT ?? '100kb',
+    batchBodyLimit: env.BATCH_BODY_LIMIT ?? '2mb',
+    batchMaxItems: env.BATCH_MAX_ITEMS ?? 1000,
     strictCategories: envFlag(env.STRICT_CATEGORIES, false),
     logLevel: env.LOG_LEVEL ?? 'log',
     logFormat: env.LOG_FORMAT ?? 'text',

@@ -18,6 +18,12 @@ class DatabaseEnv {
 
   @IsOptional() @IsIn(['true', 'false'])
   DATABASE_MIGRATIONS_RUN?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  DATABASE_GROUP_COMMIT?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10000)
+  DATABASE_GROUP_COMMIT_MAX_BATCH?: number;
 }
 
 export const databaseConfig = registerAs('database', (): PersistenceModuleOptions => {
@@ -28,5 +34,6 @@ export const databaseConfig = registerAs('database', (): PersistenceModuleOption
     poolSize: env.DATABASE_POOL_SIZE,
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     migrationsRun: envFlag(env.DATABASE_MIGRATIONS_RUN, true),
+    groupCommit: envFlag(env.DATABASE_GROUP_COMMIT, true) && { maxBatchSize: env.DATABASE_GROUP_COMMIT_MAX_BATCH ?? 128 },
   };
 });

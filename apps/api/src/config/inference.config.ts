@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { InferenceModuleOptions } from '@app/inference';
-import { validateEnv } from './validate-env';
+import { envFlag, validateEnv } from './validate-env';
 
 class InferenceEnv {
   @IsOptional() @IsString()
@@ -10,6 +10,9 @@ class InferenceEnv {
 
   @IsOptional() @IsInt() @Min(1) @Max(64)
   ORT_INTRA_OP_THREADS?: number;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  ORT_COALESCE?: string;
 }
 
 export const inferenceConfig = registerAs('inference', (): InferenceModuleOptions => {
@@ -18,5 +21,6 @@ export const inferenceConfig = registerAs('inference', (): InferenceModuleOption
     // Against the working directory, not __dirname: dist/ is laid out differently from src/.
     modelDir: resolve(env.MODEL_DIR || 'models/attrition'),
     intraOpNumThreads: env.ORT_INTRA_OP_THREADS ?? 1,
+    coalesce: envFlag(env.ORT_COALESCE, true),
   };
 });

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Response } from 'express';
-import { ErrorItemDto, ErrorResponseDto } from '@app/common';
+import { badRequestBody, ErrorItemDto, ErrorResponseDto } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
+import { BatchTooLargeError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
 
@@ -32,8 +33,7 @@ export class DomainErrorFilter implements ExceptionFilter {
       return;
     }
     const { status, detail, errors, retry } = this.describe(exception);
-    const body: ErrorResponseDto = { statusCode: status, error: reasonPhrase(status), detail };
-    if (errors) body.errors = errors;
+    const body: ErrorResponseDto = errors ? badRequestBody(detail, errors) : { statusCode: status, error: reasonPhrase(status), detail };
     if (retry) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     response.status(status).json(body);
   }
@@ -41,6 +41,9 @@ export class DomainErrorFilter implements ExceptionFilter {
   private describe(exception: unknown): { status: number; detail: string; errors?: ErrorItemDto[]; retry?: boolean } {
     if (exception instanceof FeatureValidationError) {
       return { status: 400, detail: exception.message, errors: exception.problems };
+    }
+    if (exception instanceof BatchTooLargeError) {
+      return { status: 413, detail: exception.message };
     }
     if (exception instanceof MalformedJsonError) {
       return { status: 400, detail: `Malformed JSON body: ${exception.message}` };

@@ -1,0 +1,16 @@
+import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+
+export const PREDICTION_OPTIONS = Symbol('prediction:options');
+
+export interface PredictionModuleOptions {
+  /**
+   * Most items in one POST /predict/batch; more is a 413.
+   * @default 1000
+   */
+  maxBatchItems?: number;
+}
+
+export interface PredictionModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: FactoryProvider['inject'];
+  useFactory: (...args: any[]) => PredictionModuleOptions | Promise<PredictionModuleOptions>;
+}
