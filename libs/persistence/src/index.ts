@@ -3,4 +3,3 @@ export type { PersistenceModuleOptions, PersistenceModuleAsyncOptions } from './
 export { PredictionLogRepository } from './prediction-log.repository';
 export type { NewPredictionRecord, PredictionRecord, PredictionQuery } from './prediction-log.repository';
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
-export { DEFAULT_SQLITE_PATH } from './data-source.options';

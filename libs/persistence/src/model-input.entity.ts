@@ -17,7 +17,9 @@ export class ModelInputEntity {
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 
-  // Insert-only cascade: one save writes an input with its output; nothing updates by accident.
+  // Insert-only cascade, so a save through the entities can never update an output by accident. The hot
+  // path writes both rows with one statement per batch instead (prediction-writers.ts); deletes
+  // cascade in the database (ON DELETE CASCADE on model_outputs.input_id).
   @OneToMany(() => ModelOutputEntity, (output) => output.input, { cascade: ['insert'] })
   outputs: ModelOutputEntity[];
 }

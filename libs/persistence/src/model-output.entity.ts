@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, RelationId } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelInputEntity } from './model-input.entity';
 
 /** `model_outputs`: one prediction for one input; deleted with its input by the database's cascade. */
@@ -10,9 +10,6 @@ export class ModelOutputEntity {
   @ManyToOne(() => ModelInputEntity, (input) => input.outputs, { onDelete: 'CASCADE', nullable: false })
   @JoinColumn({ name: 'input_id' })
   input: ModelInputEntity;
-
-  @RelationId((output: ModelOutputEntity) => output.input)
-  inputId: number;
 
   @Column({ name: 'prediction', type: 'int' })
   prediction: number;

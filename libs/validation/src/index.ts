@@ -7,7 +7,6 @@ export { FeatureMapper } from './feature-mapper';
 export type { MappedFeatures, RawFeatures } from './feature-mapper';
 export { FeatureValidationError } from './feature-validation.error';
 export type { FeatureProblem } from './feature-validation.error';
-export { createValidationPipe } from './validation-pipe.factory';
 export type { FeatureValidationOptions } from './validation-pipe.factory';
 export { LEGACY_DERIVED_FEATURES, STATUT_MARITAL, DEPARTEMENT, POSTE, DOMAINE_ETUDE } from './feature-vocabulary';
 export { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from './examples';
