@@ -1,24 +1,13 @@
 import request from 'supertest';
-import { bootApp, countRows, DatabaseUnderTest, databaseFor, Driver, TestApp, truncate } from './support/app';
+import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadParity, loadTrainingRows } from './fixtures/artifacts';
 
 function batchSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
   let api: TestApp;
+  const booted = useTestApp(driver);
+  beforeAll(() => (api = booted()));
   const training = loadTrainingRows();
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    api = await bootApp(database.env);
-  });
-
-  afterEach(() => truncate(api.dataSource));
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
 
   const batch = (items: unknown) => request(api.url).post('/predict/batch').send({ items });
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bootApp, countRows, DatabaseUnderTest, databaseFor, Driver, TestApp, truncate } from './support/app';
+import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadTrainingRows } from './fixtures/artifacts';
 
@@ -10,20 +10,9 @@ function storedFeatures(row: { features: unknown }) {
 }
 
 function groupCommitSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    api = await bootApp(database.env);
-  });
-
-  afterEach(() => truncate(api.dataSource));
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  const booted = useTestApp(driver);
+  beforeAll(() => (api = booted()));
 
   it('answers 300 concurrent requests each with its own committed rows', async () => {
     // Act
@@ -49,12 +38,11 @@ describeWithPostgres('group commit on PostgreSQL', () => {
   groupCommitSuite('postgres');
 
   describe('a failed flush', () => {
-    let database: DatabaseUnderTest;
     let api: TestApp;
+    const booted = useTestApp('postgres', { truncate: false });
 
     beforeAll(async () => {
-      database = await databaseFor('postgres');
-      api = await bootApp(database.env);
+      api = booted();
       // Poison: any batch holding a 'Poison' job role fails as a whole, with an "unavailable" code.
       await api.dataSource.query(`
         CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -65,11 +53,6 @@ describeWithPostgres('group commit on PostgreSQL', () => {
           RETURN NEW;
         END $$;
         CREATE TRIGGER reject_poison BEFORE INSERT ON model_inputs FOR EACH ROW EXECUTE FUNCTION reject_poison();`);
-    });
-
-    afterAll(async () => {
-      await api?.close();
-      await database?.drop();
     });
 
     it('fails exactly the requests it carried with 503, and loses nothing that was answered 200', async () => {

@@ -2,27 +2,16 @@ import { get } from 'node:http';
 import request from 'supertest';
 import { PredictionLogRepository } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, FEATURE_NAMES } from '@app/validation';
-import { bootApp, countRows, DatabaseUnderTest, databaseFor, Driver, TestApp, truncate } from './support/app';
+import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadContract } from './fixtures/artifacts';
 
 const contract = loadContract();
 
 function ledgerSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    api = await bootApp(database.env);
-  });
-
-  afterEach(() => truncate(api.dataSource));
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  const booted = useTestApp(driver);
+  beforeAll(() => (api = booted()));
 
   const predict = (features: object = EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, explain?: boolean) =>
     request(api.url).post('/predict').send({ features, explain }).expect(200).then((r) => r.body);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bootApp, countRows, DatabaseUnderTest, databaseFor, TestApp } from './support/app';
+import { countRows, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadParity } from './fixtures/artifacts';
 
@@ -7,18 +7,9 @@ import { loadParity } from './fixtures/artifacts';
 // must come back with scikit-learn's probability and label.
 describeWithPostgres('parity with scikit-learn over HTTP (PostgreSQL)', () => {
   const parity = loadParity();
-  let database: DatabaseUnderTest;
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await databaseFor('postgres');
-    api = await bootApp(database.env);
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  const booted = useTestApp('postgres', { truncate: false });
+  beforeAll(() => (api = booted()));
 
   it(`reproduces all ${parity.rows.length} parity rows within 1e-5 and stores each`, async () => {
     // Act

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
-import { bootApp, countRows, DatabaseUnderTest, databaseFor, Driver, TestApp, truncate } from './support/app';
+import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadContract } from './fixtures/artifacts';
 
@@ -8,20 +8,9 @@ const contract = loadContract();
 const stay = () => ({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }) as Record<string, unknown>;
 
 function predictSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    api = await bootApp(database.env);
-  });
-
-  afterEach(() => truncate(api.dataSource));
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  const booted = useTestApp(driver);
+  beforeAll(() => (api = booted()));
 
   const post = (body: unknown) => request(api.url).post('/predict').send(body as object);
 
@@ -160,18 +149,9 @@ describeWithPostgres('POST /predict on PostgreSQL', () => predictSuite('postgres
 describe('POST /predict on the embedded SQLite database', () => predictSuite('sqlite'));
 
 describe('STRICT_CATEGORIES=true', () => {
-  let database: DatabaseUnderTest;
   let api: TestApp;
-
-  beforeAll(async () => {
-    database = await databaseFor('sqlite');
-    api = await bootApp({ ...database.env, STRICT_CATEGORIES: 'true' });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-    await database?.drop();
-  });
+  const booted = useTestApp('sqlite', { env: { STRICT_CATEGORIES: 'true' }, truncate: false });
+  beforeAll(() => (api = booted()));
 
   it('rejects an unseen category with 400 listing the allowed values', async () => {
     const { body } = await request(api.url).post('/predict').send({ features: { ...stay(), poste: 'Astronaute' } }).expect(400);

@@ -74,3 +74,26 @@ export async function countRows(dataSource: DataSource): Promise<{ inputs: numbe
   const [{ n: outputs }] = await dataSource.query('SELECT COUNT(*) AS n FROM model_outputs');
   return { inputs: Number(inputs), outputs: Number(outputs) };
 }
+
+/**
+ * Registers the hooks of one test file: a fresh database of `driver` and the app booted on it
+ * before all tests, tables emptied after each (unless `truncate: false`), both removed at the end.
+ * Returns the booted app (valid from the first test on).
+ */
+export function useTestApp(
+  driver: Driver,
+  { env = {}, truncate: emptyAfterEach = true }: { env?: Record<string, string | undefined>; truncate?: boolean } = {},
+): () => TestApp {
+  let database: DatabaseUnderTest | undefined;
+  let api: TestApp | undefined;
+  beforeAll(async () => {
+    database = await databaseFor(driver);
+    api = await bootApp({ ...database.env, ...env });
+  });
+  if (emptyAfterEach) afterEach(() => truncate(api!.dataSource));
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+  return () => api!;
+}
