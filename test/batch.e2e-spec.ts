@@ -49,6 +49,17 @@ function batchSuite(driver: Driver) {
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
   });
 
+  it('refuses a body over BATCH_BODY_LIMIT (2mb) with 413 naming the byte limit', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => ({ features: training[i % training.length] }));
+    const { body } = await batch(items).expect(413);
+    expect(body.detail).toBe('Request body exceeds the limit of 2097152 bytes');
+  });
+
+  it('names malformed JSON in a batch body', async () => {
+    const { body } = await request(api.url).post('/predict/batch').set('content-type', 'application/json').send('{"items": [').expect(400);
+    expect(body.detail).toMatch(/^Malformed JSON body/);
+  });
+
   it.each([
     ['missing items', undefined],
     ['items not an array', { features: {} }],
