@@ -1,4 +1,4 @@
-import { ArgumentsHost, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { ArgumentsHost, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, PredictionNotFoundError } from '@app/persistence';
 import { FeatureValidationError } from '@app/validation';
@@ -52,10 +52,13 @@ describe('DomainErrorFilter', () => {
     expect(respond(tooLarge)).toMatchObject({ status: 413, body: { detail: 'Request body exceeds the limit of 102400 bytes' } });
   });
 
-  it('hides unexpected errors behind a generic 500', () => {
+  it('hides unexpected errors behind a generic 500, and logs them', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { status, body } = respond(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(status).toBe(500);
     expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error' });
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining("TypeError: Cannot read properties of undefined (reading 'x')"));
+    logged.mockRestore();
   });
 });
 
