@@ -29,6 +29,7 @@ import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config'
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => ({
         maxBatchItems: config.getOrThrow('app.batchMaxItems', { infer: true }),
+        adminApiKeys: config.getOrThrow('app.adminApiKeys', { infer: true }),
       }),
     }),
     HealthModule,

@@ -11,6 +11,8 @@ export function setupSwagger(app: INestApplication): void {
         '`prediction` and `probability` out.',
     )
     .setVersion('1.0.0')
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

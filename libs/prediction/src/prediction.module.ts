@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminKeyGuard } from './admin-key.guard';
 import { InputsController } from './inputs.controller';
 import { ModelController } from './model.controller';
 import { PredictionController } from './prediction.controller';
@@ -23,6 +24,7 @@ export class PredictionModule {
         { provide: PREDICTION_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
         PredictionService,
         PredictionLedgerService,
+        AdminKeyGuard,
       ],
     };
   }

@@ -24,6 +24,11 @@ class AppEnv {
   @IsOptional() @IsIn(['true', 'false'])
   STRICT_CATEGORIES?: string;
 
+  @IsOptional() @Matches(/^([^,\s]{16,})(,[^,\s]{16,})*$/, {
+    message: 'ADMIN_API_KEYS must be comma-separated keys of at least 16 characters, without spaces',
+  })
+  ADMIN_API_KEYS?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevelName;
 
@@ -38,6 +43,7 @@ export interface AppConfig {
   batchBodyLimit: string;
   batchMaxItems: number;
   strictCategories: boolean;
+  adminApiKeys: string[];
   logLevel: LogLevelName;
   logFormat: 'text' | 'json';
 }
@@ -51,6 +57,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
     batchBodyLimit: env.BATCH_BODY_LIMIT ?? '2mb',
     batchMaxItems: env.BATCH_MAX_ITEMS ?? 1000,
     strictCategories: envFlag(env.STRICT_CATEGORIES, false),
+    adminApiKeys: env.ADMIN_API_KEYS ? env.ADMIN_API_KEYS.split(',') : [],
     logLevel: env.LOG_LEVEL ?? 'log',
     logFormat: env.LOG_FORMAT ?? 'text',
   };
