@@ -131,6 +131,18 @@ function predictSuite(driver: Driver) {
     });
   });
 
+  it('exposes Prometheus metrics: request timings by route and status, and the served model', async () => {
+    await post({ features: stay() }).expect(200);
+    await post({ features: { ...stay(), age: 5 } }).expect(400);
+    await request(api.url).get('/no-such-route').expect(404);
+    const { text } = await request(api.url).get('/metrics').expect(200).expect('content-type', /text\/plain/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status="200"\} [1-9]/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="POST",route="\/predict",status="400"\} [1-9]/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} [1-9]/);
+    expect(text).toContain(`attrition_model_info{name="${contract.model.name}",version="${contract.model.version}",sha256="${contract.model.sha256}"} 1`);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
   it('documents the API: Swagger UI at /docs and OpenAPI with limits, categories, examples and errors', async () => {
     await request(api.url).get('/docs').expect(200).expect('content-type', /html/);
     const { body } = await request(api.url).get('/docs-json').expect(200);
@@ -143,7 +155,7 @@ function predictSuite(driver: Driver) {
     expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '413', '503']);
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
-      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/model', '/predict', '/predict/batch',
+      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/predict', '/predict/batch',
       '/predictions', '/predictions/export.csv', '/predictions/{id}', '/version',
     ]);
     expect(body.paths['/predictions'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(

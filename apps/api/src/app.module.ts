@@ -6,6 +6,7 @@ import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
 import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
 @Module({
@@ -33,6 +34,7 @@ import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config'
       }),
     }),
     HealthModule,
+    MetricsModule,
   ],
 })
 export class AppModule {}

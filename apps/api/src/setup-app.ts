@@ -6,6 +6,7 @@ import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { setupSwagger } from './swagger';
 
 /** Options for NestFactory.create and Test's createNestApplication alike. */
@@ -27,6 +28,9 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
+  // First, so that requests the body parsers reject (413, malformed JSON) are timed too.
+  const httpMetrics = app.get(HttpMetricsMiddleware);
+  app.use(httpMetrics.use.bind(httpMetrics));
   // Batches get their own, larger limit; the general parser then skips the already-parsed body.
   app.use('/predict/batch', json({ limit: settings.batchBodyLimit }));
   app.useBodyParser('json', { limit: settings.bodyLimit });

@@ -1,0 +1,17 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import { Response } from 'express';
+
+/** The library's /metrics endpoint, documented in Swagger. */
+@ApiTags('health')
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  @ApiOperation({ summary: 'Prometheus metrics: HTTP latency by route and status, model identity, Node.js process' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  override index(@Res({ passthrough: true }) response: Response) {
+    return super.index(response);
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { makeGaugeProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { HTTP_DURATION, HttpMetricsMiddleware } from './http-metrics.middleware';
+import { MetricsController } from './metrics.controller';
+import { MODEL_INFO, ModelInfoMetric } from './model-info.metric';
+
+/** GET /metrics (Prometheus, via @willsoto/nestjs-prometheus), HTTP timings and the model's identity. */
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController })],
+  providers: [
+    makeHistogramProvider({
+      name: HTTP_DURATION,
+      help: 'HTTP request duration in seconds, by method, matched route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    makeGaugeProvider({ name: MODEL_INFO, help: 'The served model (value is always 1)', labelNames: ['name', 'version', 'sha256'] }),
+    HttpMetricsMiddleware,
+    ModelInfoMetric,
+  ],
+  exports: [HttpMetricsMiddleware],
+})
+export class MetricsModule {}
