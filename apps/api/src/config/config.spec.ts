@@ -1,0 +1,43 @@
+import { appConfig } from './app.config';
+import { databaseConfig } from './database.config';
+import { inferenceConfig } from './inference.config';
+
+/** Runs a config factory with exactly `env` as the environment. */
+function withEnv<T>(env: Record<string, string>, factory: () => T): T {
+  const saved = process.env;
+  process.env = { ...env };
+  try {
+    return factory();
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('configuration', () => {
+  it('has working defaults for a fresh clone: embedded database, port 3000, lenient categories', () => {
+    expect(withEnv({}, appConfig)).toMatchObject({ port: 3000, bodyLimit: '100kb', batchMaxItems: 1000, strictCategories: false, adminApiKeys: [] });
+    expect(withEnv({}, databaseConfig)).toMatchObject({ url: undefined, migrationsRun: true, groupCommit: { maxBatchSize: 128 } });
+    expect(withEnv({}, inferenceConfig)).toMatchObject({ intraOpNumThreads: 1, coalesce: true });
+    expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
+  });
+
+  it('reads the documented variables', () => {
+    const app = withEnv({ PORT: '8080', STRICT_CATEGORIES: 'true', ADMIN_API_KEYS: 'a'.repeat(16) + ',' + 'b'.repeat(20) }, appConfig);
+    expect(app).toMatchObject({ port: 8080, strictCategories: true, adminApiKeys: ['a'.repeat(16), 'b'.repeat(20)] });
+    expect(withEnv({ DATABASE_GROUP_COMMIT: 'false' }, databaseConfig).groupCommit).toBe(false);
+    expect(withEnv({ ORT_COALESCE: 'false' }, inferenceConfig).coalesce).toBe(false);
+  });
+
+  it.each([
+    [appConfig, { PORT: 'eighty' }, 'PORT'],
+    [appConfig, { BODY_LIMIT: 'big' }, 'BODY_LIMIT'],
+    [appConfig, { STRICT_CATEGORIES: 'yes' }, 'STRICT_CATEGORIES'],
+    [appConfig, { ADMIN_API_KEYS: 'short' }, 'ADMIN_API_KEYS'],
+    [appConfig, { LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
+    [databaseConfig, { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [databaseConfig, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
+  ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
+    expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
+  });
+});
