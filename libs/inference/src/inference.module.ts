@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { optionsProvider } from '@app/common';
 import { INFERENCE_OPTIONS, InferenceModuleAsyncOptions } from './inference.options';
 import { ModelRunner } from './model-runner';
 import { OnnxModelRunner } from './onnx-model-runner';
@@ -12,7 +13,7 @@ export class InferenceModule {
       global: true,
       imports: options.imports ?? [],
       providers: [
-        { provide: INFERENCE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        optionsProvider(INFERENCE_OPTIONS, options),
         { provide: ModelRunner, useClass: OnnxModelRunner },
       ],
       exports: [ModelRunner],

@@ -1,4 +1,4 @@
-import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import { AsyncModuleOptions } from '@app/common';
 
 export const INFERENCE_OPTIONS = Symbol('inference:options');
 
@@ -18,7 +18,4 @@ export interface InferenceModuleOptions {
   coalesce?: boolean;
 }
 
-export interface InferenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: FactoryProvider['inject'];
-  useFactory: (...args: any[]) => InferenceModuleOptions | Promise<InferenceModuleOptions>;
-}
+export type InferenceModuleAsyncOptions = AsyncModuleOptions<InferenceModuleOptions>;

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
@@ -28,7 +29,7 @@ export class PersistenceModule {
         }),
       ],
       providers: [
-        { provide: PERSISTENCE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        optionsProvider(PERSISTENCE_OPTIONS, options),
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
       ],
       exports: [PredictionLogRepository],

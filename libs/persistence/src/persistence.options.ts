@@ -1,4 +1,4 @@
-import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import { AsyncModuleOptions } from '@app/common';
 
 export const PERSISTENCE_OPTIONS = Symbol('persistence:options');
 
@@ -38,7 +38,4 @@ export interface PersistenceModuleOptions {
   groupCommit?: false | { maxBatchSize?: number; maxInFlight?: number };
 }
 
-export interface PersistenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: FactoryProvider['inject'];
-  useFactory: (...args: any[]) => PersistenceModuleOptions | Promise<PersistenceModuleOptions>;
-}
+export type PersistenceModuleAsyncOptions = AsyncModuleOptions<PersistenceModuleOptions>;

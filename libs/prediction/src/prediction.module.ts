@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { optionsProvider } from '@app/common';
 import { AdminKeyGuard } from './admin-key.guard';
 import { InputsController } from './inputs.controller';
 import { ModelController } from './model.controller';
@@ -21,7 +22,7 @@ export class PredictionModule {
       imports: options.imports ?? [],
       controllers: [PredictionController, PredictionsController, InputsController, ModelController],
       providers: [
-        { provide: PREDICTION_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        optionsProvider(PREDICTION_OPTIONS, options),
         PredictionService,
         PredictionLedgerService,
         AdminKeyGuard,

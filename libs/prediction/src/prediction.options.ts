@@ -1,4 +1,4 @@
-import { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import { AsyncModuleOptions } from '@app/common';
 
 export const PREDICTION_OPTIONS = Symbol('prediction:options');
 
@@ -15,7 +15,4 @@ export interface PredictionModuleOptions {
   adminApiKeys?: string[];
 }
 
-export interface PredictionModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: FactoryProvider['inject'];
-  useFactory: (...args: any[]) => PredictionModuleOptions | Promise<PredictionModuleOptions>;
-}
+export type PredictionModuleAsyncOptions = AsyncModuleOptions<PredictionModuleOptions>;

@@ -1,12 +1,10 @@
-import { DynamicModule, FactoryProvider, Module, ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { AsyncModuleOptions, optionsProvider } from '@app/common';
 import { FeatureMapper } from './feature-mapper';
 import { RequestValidator, VALIDATION_OPTIONS } from './request-validator';
 import { FeatureValidationOptions } from './validation-pipe.factory';
 
-export interface ValidationModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: FactoryProvider['inject'];
-  useFactory: (...args: any[]) => FeatureValidationOptions | Promise<FeatureValidationOptions>;
-}
+export type ValidationModuleAsyncOptions = AsyncModuleOptions<FeatureValidationOptions>;
 
 /** Request DTOs, the configured validator, and the mapping from a validated DTO to the model's raw features. */
 @Module({})
@@ -17,7 +15,7 @@ export class ValidationModule {
       global: true,
       imports: options.imports ?? [],
       providers: [
-        { provide: VALIDATION_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory },
+        optionsProvider(VALIDATION_OPTIONS, options),
         RequestValidator,
         FeatureMapper,
       ],
