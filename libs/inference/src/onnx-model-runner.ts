@@ -16,7 +16,6 @@ const MAX_COALESCED_ROWS = 256;
 interface LoadedModel {
   manifest: ModelManifest;
   session: InferenceSession;
-  inputs: readonly FeatureSpec[];
   contributionCount: number;
 }
 
@@ -79,7 +78,7 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
     if (rows.length === 0) return [];
 
     const mapStarted = performance.now();
-    const feeds = toFeeds(model.inputs, rows);
+    const feeds = toFeeds(model.manifest.features, rows);
     const runStarted = performance.now();
     let outputs: InferenceSession.OnnxValueMapType;
     try {
@@ -126,7 +125,6 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
     return {
       manifest,
       session,
-      inputs: manifest.features,
       contributionCount: manifest.contributions.names.length,
     };
   }
@@ -134,7 +132,7 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
   /** Runs one synthetic row so that the first request does not pay for lazy initialisation. */
   private async warmUp(model: LoadedModel): Promise<void> {
     const row: Record<string, number | string> = {};
-    for (const f of model.inputs) row[f.name] = f.categories ? f.categories[0] : (f.training_range?.min ?? 0);
+    for (const f of model.manifest.features) row[f.name] = f.categories ? f.categories[0] : (f.training_range?.min ?? 0);
     const [score] = await this.score([row]);
     if (score.label !== Number(score.probability >= model.manifest.threshold)) {
       throw new ModelArtifactError(

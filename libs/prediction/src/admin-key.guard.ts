@@ -1,6 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import {
+  applyDecorators,
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Request } from 'express';
+import { ErrorResponseDto } from '@app/common';
 import { PREDICTION_OPTIONS, PredictionModuleOptions } from './prediction.options';
 
 /**
@@ -34,4 +45,14 @@ export class AdminKeyGuard implements CanActivate {
   private matches(candidate: Buffer): boolean {
     return this.keys.some((key) => key.length === candidate.length && timingSafeEqual(key, candidate));
   }
+}
+
+/** Puts a controller behind AdminKeyGuard and documents the two ways to send the key. */
+export function AdminOnly(): ClassDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiSecurity('api-key'),
+    ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'ADMIN_API_KEYS is set and no valid key was sent' }),
+    UseGuards(AdminKeyGuard),
+  );
 }

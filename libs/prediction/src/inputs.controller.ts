@@ -1,25 +1,19 @@
-import { Controller, Delete, HttpCode, Param, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOperation,
-  ApiSecurity,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
-import { AdminKeyGuard } from './admin-key.guard';
+import { AdminOnly } from './admin-key.guard';
 import { ParseIdPipe } from './parse-id.pipe';
 import { PredictionLedgerService } from './prediction-ledger.service';
 
 @ApiTags('history')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'ADMIN_API_KEYS is set and no valid key was sent' })
-@UseGuards(AdminKeyGuard)
+@AdminOnly()
 @Controller('inputs')
 export class InputsController {
   constructor(private readonly ledger: PredictionLedgerService) {}

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { POSITIVE_ID } from './parse-id.pipe';
 
 // Query strings are text: "" must not become 0 and "1,2" must not become a number.
 const toNumber = () => Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN));
@@ -20,7 +21,7 @@ export class ListPredictionsQuery {
   @ApiPropertyOptional({ description: 'next_cursor of the previous page', example: '1042' })
   @IsOptional()
   @IsString()
-  @Matches(/^[1-9]\d{0,15}$/, { message: 'cursor must be the next_cursor of a previous page' })
+  @Matches(POSITIVE_ID, { message: 'cursor must be the next_cursor of a previous page' })
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'Only predictions made at or after this ISO 8601 time', example: '2026-11-01T00:00:00Z' })

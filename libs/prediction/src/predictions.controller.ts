@@ -1,18 +1,15 @@
-import { Controller, Get, Header, Param, Query, StreamableFile, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
-  ApiSecurity,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
-import { AdminKeyGuard } from './admin-key.guard';
+import { AdminOnly } from './admin-key.guard';
 import { ListPredictionsQuery } from './list-predictions.query';
 import { ParseIdPipe } from './parse-id.pipe';
 import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
@@ -21,10 +18,7 @@ import { PredictionLedgerService } from './prediction-ledger.service';
 @ApiTags('history')
 @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid query parameter or id, named in the body' })
 @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database unavailable' })
-@ApiBearerAuth()
-@ApiSecurity('api-key')
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'ADMIN_API_KEYS is set and no valid key was sent' })
-@UseGuards(AdminKeyGuard)
+@AdminOnly()
 @Controller('predictions')
 export class PredictionsController {
   constructor(private readonly ledger: PredictionLedgerService) {}
