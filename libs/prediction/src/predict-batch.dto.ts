@@ -1,14 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray } from 'class-validator';
 import { ErrorResponseDto } from '@app/common';
 import { PredictRequestDto } from '@app/validation';
 import { PredictionResponseDto } from './prediction-response.dto';
 
-/** Body of POST /predict/batch. Items are validated one by one, so one bad item rejects only itself. */
+/**
+ * Body of POST /predict/batch (for the OpenAPI document: PredictionService checks the envelope and
+ * validates the items one by one, so one bad item rejects only itself).
+ */
 export class PredictBatchRequestDto {
-  @ApiProperty({ type: [PredictRequestDto], description: 'Each item is a POST /predict body' })
-  @IsArray({ message: 'items must be an array' })
-  @ArrayMinSize(1, { message: 'items must not be empty' })
+  @ApiProperty({ type: [PredictRequestDto], minItems: 1, description: 'Each item is a POST /predict body' })
   items: unknown[];
 }
 

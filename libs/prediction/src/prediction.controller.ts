@@ -8,13 +8,14 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '@app/common';
+import { ErrorResponseDto, PredictKeyRequired } from '@app/common';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, PredictRequestDto } from '@app/validation';
 import { PredictBatchRequestDto, PredictBatchResponseDto } from './predict-batch.dto';
 import { PredictionResponseDto } from './prediction-response.dto';
 import { PredictionService } from './prediction.service';
 
 @ApiTags('prediction')
+@PredictKeyRequired()
 @Controller()
 export class PredictionController {
   constructor(private readonly predictions: PredictionService) {}
@@ -64,7 +65,9 @@ export class PredictionController {
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`items` missing, empty or not an array' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'More items than allowed, or body over BATCH_BODY_LIMIT' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; nothing stored' })
-  predictBatch(@Body() body: PredictBatchRequestDto): Promise<PredictBatchResponseDto> {
-    return this.predictions.predictBatch(body.items);
+  // Declared `unknown` so that the global pipe leaves it alone: the service checks the envelope and
+  // then each item on its own, so a malformed item cannot fail (or stall) the others.
+  predictBatch(@Body() body: unknown): Promise<PredictBatchResponseDto> {
+    return this.predictions.predictBatch(body);
   }
 }

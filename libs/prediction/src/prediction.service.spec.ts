@@ -135,7 +135,7 @@ describe('PredictionService', () => {
         { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, taux_volatilite: 1 } },
       ];
       // Act
-      const response = await service.predictBatch(items);
+      const response = await service.predictBatch({ items });
       // Assert
       expect(response.stored).toBe(2);
       expect(response.rejected).toBe(1);
@@ -151,13 +151,13 @@ describe('PredictionService', () => {
     it('refuses more items than the limit, naming it', async () => {
       const service = await serviceWith(runner, { record, recordMany });
       const items = Array.from({ length: 4 }, () => ({ features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } }));
-      await expect(service.predictBatch(items)).rejects.toThrow(new BatchTooLargeError(3, 4));
+      await expect(service.predictBatch({ items })).rejects.toThrow(new BatchTooLargeError(3, 4));
       expect(runner.calls).toHaveLength(0);
     });
 
     it('stores nothing and scores nothing when every item is invalid', async () => {
       const service = await serviceWith(runner, { record, recordMany });
-      const response = await service.predictBatch([{}, { features: 3 }]);
+      const response = await service.predictBatch({ items: [{}, { features: 3 }] });
       expect(response).toMatchObject({ stored: 0, rejected: 2 });
       expect(recordMany).not.toHaveBeenCalled();
     });

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { badRequestBody } from '@app/common';
+import { badRequestBody, YieldBudget } from '@app/common';
 import { AttritionScore, ModelManifest, ModelRunner } from '@app/inference';
 import { NewPredictionRecord, PredictionLogRepository, PredictionRecord } from '@app/persistence';
 import {
   FeatureMapper,
   FeatureValidationError,
+  inspectRequestShape,
   MappedFeatures,
   PredictRequestDto,
   RequestValidator,
@@ -17,6 +18,8 @@ import { PredictionResponseDto, PredictionWarningDto } from './prediction-respon
 import { TrainingDomain } from './training-domain';
 
 const DEFAULT_MAX_BATCH_ITEMS = 1000;
+/** Ignored keys named one by one in `warnings`; the rest are counted in one more warning. */
+const MAX_NAMED_IGNORED_KEYS = 20;
 
 /** Validate (the pipe, or item by item for batches) -> warn -> infer -> persist -> answer. */
 @Injectable()
@@ -61,14 +64,21 @@ export class PredictionService implements OnModuleInit {
     return this.respond(request, mapped, record);
   }
 
-  /** One inference run and one transaction for all valid items; invalid items are answered by index. */
-  async predictBatch(items: readonly unknown[]): Promise<PredictBatchResponseDto> {
+  /**
+   * One inference run and one transaction for all valid items; invalid items are answered by index.
+   * Validation yields to the event loop every few milliseconds, so a large batch never holds up
+   * the requests of other clients for long.
+   */
+  async predictBatch(body: unknown): Promise<PredictBatchResponseDto> {
+    const items = batchItems(body);
     const limit = this.options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     if (items.length > limit) throw new BatchTooLargeError(limit, items.length);
     const started = performance.now();
     const results = new Array<BatchItemResultDto>(items.length);
     const valid: { index: number; request: PredictRequestDto; mapped: MappedFeatures }[] = [];
+    const budget = new YieldBudget();
     for (const [index, item] of items.entries()) {
+      await budget.check();
       try {
         const request = await this.validator.validate(PredictRequestDto, item);
         valid.push({ index, request, mapped: this.mapper.map(request.features) });
@@ -122,17 +132,45 @@ function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelM
   };
 }
 
+const ENVELOPE_NAMES: ReadonlySet<string> = new Set(['items']);
+
+/** The `items` of a batch body, or a 400 naming what is wrong with the envelope. */
+function batchItems(body: unknown): unknown[] {
+  const fail = (feature: string, constraint: string, message: string): never => {
+    throw new FeatureValidationError([{ feature, constraint, message }]);
+  };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return fail('body', 'isObject', 'The body must be a JSON object with an items array');
+  }
+  const { items, ...rest } = body as Record<string, unknown>;
+  // The rest of the envelope is ignored, but bounded like any body; items are checked one by one.
+  const problems = inspectRequestShape(rest, ENVELOPE_NAMES);
+  if (problems.length > 0) throw new FeatureValidationError(problems);
+  if (!Array.isArray(items)) return fail('items', 'isArray', 'items must be an array');
+  if (items.length === 0) return fail('items', 'arrayMinSize', 'items must not be empty');
+  return items;
+}
+
 function ignoredKeyWarnings({ ignoredDerived, ignoredUnknown }: MappedFeatures): PredictionWarningDto[] {
-  return [
+  const warnings: PredictionWarningDto[] = [
     ...ignoredDerived.map((feature) => ({
       feature,
       type: 'ignored_derived_feature' as const,
       message: `${feature} is computed by the model from the raw features; the value sent was ignored`,
     })),
-    ...ignoredUnknown.map((feature) => ({
+    ...ignoredUnknown.slice(0, MAX_NAMED_IGNORED_KEYS).map((feature) => ({
       feature,
       type: 'unknown_feature' as const,
       message: `${feature} is not a feature of this model; it was ignored`,
     })),
   ];
+  const unnamed = ignoredUnknown.length - MAX_NAMED_IGNORED_KEYS;
+  if (unnamed > 0) {
+    warnings.push({
+      feature: '*',
+      type: 'unknown_feature',
+      message: `${unnamed} more keys are not features of this model; they were ignored`,
+    });
+  }
+  return warnings;
 }

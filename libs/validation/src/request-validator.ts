@@ -1,22 +1,55 @@
-import { Inject, Injectable, Type, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Inject, Injectable, PipeTransform, Type, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
+import { FEATURE_NAMES } from './attrition-features.dto';
+import { LEGACY_DERIVED_FEATURES } from './feature-vocabulary';
+import { FeatureValidationError } from './feature-validation.error';
+import { inspectRequestShape } from './request-shape';
 import { createValidationPipe, FeatureValidationOptions } from './validation-pipe.factory';
 
 export const VALIDATION_OPTIONS = Symbol('validation:options');
 
 /**
- * The one configured ValidationPipe: the app installs it globally, and batch endpoints call
- * `validate` item by item so each item gets the same checks and error format as a single request.
+ * The app's global pipe. Bodies and query strings bound to a DTO class are first checked for a
+ * bounded shape (depth, properties, values, control characters: linear time, no recursion), then
+ * validated by the one configured ValidationPipe. Batch endpoints receive their body undeclared
+ * (`unknown`) and call `validate` item by item, so one bad item rejects only itself.
  */
 @Injectable()
-export class RequestValidator {
-  readonly pipe: ValidationPipe;
+export class RequestValidator implements PipeTransform {
+  private readonly pipe: ValidationPipe;
+  private readonly knownNames = new Map<Type<unknown>, ReadonlySet<string>>();
 
   constructor(@Inject(VALIDATION_OPTIONS) options: FeatureValidationOptions) {
     this.pipe = createValidationPipe(options);
   }
 
-  /** The validated, transformed instance; rejects with FeatureValidationError. */
-  validate<T>(metatype: Type<T>, value: unknown): Promise<T> {
-    return this.pipe.transform(value, { type: 'body', metatype });
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (!isDtoClass(metadata.metatype) || (metadata.type !== 'body' && metadata.type !== 'query')) return value;
+    return this.validate(metadata.metatype, value, metadata.type);
   }
+
+  /** The validated, transformed instance; rejects with FeatureValidationError. */
+  async validate<T>(metatype: Type<T>, value: unknown, type: 'body' | 'query' = 'body'): Promise<T> {
+    const problems = inspectRequestShape(value, this.namesOf(metatype), type);
+    if (problems.length > 0) throw new FeatureValidationError(problems);
+    return this.pipe.transform(value, { type, metatype });
+  }
+
+  /** Property names a problem may be named after: the DTO's own and the features'. */
+  private namesOf(metatype: Type<unknown>): ReadonlySet<string> {
+    let names = this.knownNames.get(metatype);
+    if (!names) {
+      const declared = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false).map((m) => m.propertyName);
+      names = new Set([...FEATURE_NAMES, ...LEGACY_DERIVED_FEATURES, ...declared]);
+      this.knownNames.set(metatype, names);
+    }
+    return names;
+  }
+}
+
+const NOT_VALIDATED: unknown[] = [String, Boolean, Number, Array, Object, Buffer];
+
+/** A class of our own; `unknown`, `object` and primitives are the handler's to check. */
+function isDtoClass(metatype: ArgumentMetadata['metatype']): metatype is Type<unknown> {
+  return typeof metatype === 'function' && !NOT_VALIDATED.includes(metatype);
 }
