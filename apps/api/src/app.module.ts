@@ -1,17 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ApiKeysModule } from '@app/common';
 import { HealthModule } from '@app/health';
 import { InferenceModule } from '@app/inference';
 import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
-import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config';
+import { AllConfig, appConfig, databaseConfig, httpConfig, inferenceConfig } from './config';
+import { RateLimitModule } from './http/rate-limits';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, inferenceConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, httpConfig, databaseConfig, inferenceConfig] }),
     InferenceModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('inference', { infer: true }),
@@ -30,11 +32,18 @@ import { MetricsModule } from './metrics/metrics.module';
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => ({
         maxBatchItems: config.getOrThrow('app.batchMaxItems', { infer: true }),
+      }),
+    }),
+    ApiKeysModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => ({
         adminApiKeys: config.getOrThrow('app.adminApiKeys', { infer: true }),
+        predictApiKeys: config.getOrThrow('app.predictApiKeys', { infer: true }),
       }),
     }),
     HealthModule,
     MetricsModule,
+    RateLimitModule,
   ],
 })
 export class AppModule {}

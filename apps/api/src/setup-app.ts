@@ -1,11 +1,14 @@
-import { ConsoleLogger, NestApplicationOptions } from '@nestjs/common';
+import { ConsoleLogger, NestApplicationOptions, UnsupportedMediaTypeException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { json } from 'express';
+import { json, NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Server } from 'node:http';
 import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
+import { RateLimits } from './http/rate-limits';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { setupSwagger } from './swagger';
 
@@ -18,6 +21,8 @@ export const NEST_APP_OPTIONS: NestApplicationOptions = {
   bufferLogs: true,
 };
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 /** Everything main.ts applies to the app, shared with the tests so that both run the same stack. */
 export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
@@ -25,19 +30,59 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(
     new ConsoleLogger({ logLevels: enabledLogLevels(settings.logLevel), json: settings.logFormat === 'json' }),
   );
+  limitConnections(app.getHttpServer(), config.getOrThrow('http', { infer: true }));
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
-  // First, so that requests the body parsers reject (413, malformed JSON) are timed too.
+  // First, so that requests rejected early (413, 415, 429, malformed JSON) are timed too.
   const httpMetrics = app.get(HttpMetricsMiddleware);
   app.use(httpMetrics.use.bind(httpMetrics));
+  app.use(securityHeaders());
+  app.use(app.get(RateLimits).middleware);
+  app.use(requireJsonBody);
   // Batches get their own, larger limit; the general parser then skips the already-parsed body.
   app.use('/predict/batch', json({ limit: settings.batchBodyLimit }));
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.use(rewrapJsonSyntaxError);
-  app.useGlobalPipes(app.get(RequestValidator).pipe);
+  app.useGlobalPipes(app.get(RequestValidator));
   app.useGlobalFilters(new DomainErrorFilter());
   app.enableShutdownHooks();
   setupSwagger(app);
   return app;
+}
+
+/**
+ * Slow or idle clients cannot hold connections for long: headers within `headersTimeoutMs`, the
+ * whole request within `requestTimeoutMs` (checked every second instead of Node's 30 s), idle
+ * keep-alive connections closed after `keepAliveTimeoutMs`, at most `maxConnections` at once.
+ */
+function limitConnections(server: Server, http: AllConfig['http']): void {
+  server.headersTimeout = http.headersTimeoutMs;
+  server.requestTimeout = http.requestTimeoutMs;
+  server.keepAliveTimeout = http.keepAliveTimeoutMs;
+  server.maxConnections = http.maxConnections;
+  // Read by Node when the server starts listening (documented as a createServer option).
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
+}
+
+/**
+ * helmet's defaults (nosniff, frame-ancestors 'self', a same-origin content security policy that
+ * Swagger UI works under), and no caching of any API answer: they are about people.
+ */
+function securityHeaders() {
+  const headers = helmet();
+  return (request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Cache-Control', 'no-store');
+    headers(request, response, next);
+  };
+}
+
+/** A request with a body must declare it as JSON; anything else is a 415 naming the accepted type. */
+function requireJsonBody(request: Request, _response: Response, next: NextFunction): void {
+  // `is` answers null when there is no body at all: the route then reports what is missing.
+  if (BODY_METHODS.has(request.method) && request.is(['application/json', 'application/*+json']) === false) {
+    next(new UnsupportedMediaTypeException('The request body must be JSON, sent with "Content-Type: application/json"'));
+    return;
+  }
+  next();
 }

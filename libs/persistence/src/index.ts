@@ -1,5 +1,6 @@
 export { PersistenceModule } from './persistence.module';
 export type { PersistenceModuleOptions, PersistenceModuleAsyncOptions } from './persistence.options';
-export { PredictionLogRepository } from './prediction-log.repository';
+export { MAX_ROW_ID, PredictionLogRepository } from './prediction-log.repository';
 export type { NewPredictionRecord, PredictionRecord, PredictionQuery } from './prediction-log.repository';
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
+export { RetentionService } from './retention.service';

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { ModelOutputEntity } from './model-output.entity';
 
 /**
@@ -14,6 +14,7 @@ export class ModelInputEntity {
   @Column({ name: 'features', type: 'json' })
   features: Record<string, number | string>;
 
+  @Index('model_inputs_created_at_idx')
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

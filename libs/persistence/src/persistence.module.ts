@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
 import { PredictionLogRepository } from './prediction-log.repository';
+import { RetentionService } from './retention.service';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
 
@@ -31,8 +32,9 @@ export class PersistenceModule {
       providers: [
         optionsProvider(PERSISTENCE_OPTIONS, options),
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
+        RetentionService,
       ],
-      exports: [PredictionLogRepository],
+      exports: [PredictionLogRepository, RetentionService],
     };
   }
 }

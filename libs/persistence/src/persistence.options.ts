@@ -36,6 +36,11 @@ export interface PersistenceModuleOptions {
    * @default { maxBatchSize: 128, maxInFlight: 2 }
    */
   groupCommit?: false | { maxBatchSize?: number; maxInFlight?: number };
+  /**
+   * Delete inputs (and, by cascade, their predictions) older than `days`, at start-up and every
+   * `intervalMs` (default one hour). Unset: keep everything.
+   */
+  retention?: { days: number; intervalMs?: number };
 }
 
 export type PersistenceModuleAsyncOptions = AsyncModuleOptions<PersistenceModuleOptions>;

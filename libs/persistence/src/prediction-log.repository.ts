@@ -1,3 +1,6 @@
+/** Largest row id either engine hands out: the ids are PostgreSQL `serial` (int4) columns. */
+export const MAX_ROW_ID = 2_147_483_647;
+
 /** What the service asks to store for one prediction. */
 export interface NewPredictionRecord {
   /** The validated raw features, stored as one JSON document. */
@@ -46,4 +49,9 @@ export abstract class PredictionLogRepository {
   abstract list(query: PredictionQuery): Promise<PredictionRecord[]>;
   /** Deletes an input and, by the database's cascade, all its outputs; false when there was none. */
   abstract deleteInput(inputId: number): Promise<boolean>;
+  /**
+   * Deletes at most `limit` inputs created before `cutoff` (and, by cascade, what was derived from
+   * them), oldest first; returns how many. Callers repeat until it returns less than `limit`.
+   */
+  abstract purgeInputsCreatedBefore(cutoff: Date, limit: number): Promise<number>;
 }

@@ -100,6 +100,28 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
     }
   }
 
+  async purgeInputsCreatedBefore(cutoff: Date, limit: number): Promise<number> {
+    const oldest = this.dataSource
+      .getRepository(ModelInputEntity)
+      .createQueryBuilder('input')
+      .select('input.id')
+      .where('input.created_at < :cutoff', { cutoff: this.dateParameter(cutoff) })
+      .orderBy('input.id')
+      .limit(limit);
+    try {
+      const result = await this.dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(ModelInputEntity)
+        .where(`id IN (${oldest.getQuery()})`)
+        .setParameters(oldest.getParameters())
+        .execute();
+      return result.affected ?? 0;
+    } catch (error) {
+      translateDatabaseError(error);
+    }
+  }
+
   /**
    * Query-builder parameters skip the column's type conversion: SQLite stores created_at as
    * 'YYYY-MM-DD HH:MM:SS.SSS' text in UTC, and better-sqlite3 cannot bind a Date.

@@ -7,8 +7,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '@app/common';
-import { AdminOnly } from './admin-key.guard';
+import { AdminOnly, ErrorResponseDto } from '@app/common';
 import { ParseIdPipe } from './parse-id.pipe';
 import { PredictionLedgerService } from './prediction-ledger.service';
 

@@ -1,56 +1,94 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { POSITIVE_ID } from './parse-id.pipe';
-
-// Query strings are text: "" must not become 0 and "1,2" must not become a number.
-const toNumber = () => Transform(({ value }) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN));
+import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import { MAX_ROW_ID } from '@app/persistence';
 
 export const MAX_PAGE_SIZE = 500;
 
-/** Filters of GET /predictions and GET /predictions/export.csv. */
+// Query strings are text: "" must not become 0 and "1,2" must not become a number. A repeated
+// parameter arrives as an array and stays one, so that it is reported as repeated.
+const toNumber = () =>
+  Transform(({ value }) => (Array.isArray(value) ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN));
+
+/** The parameter was given once (Express turns `?a=1&a=2` into an array). */
+const Once = (options?: ValidationOptions) =>
+  ValidateBy({ name: 'once', validator: { validate: (v) => !Array.isArray(v), defaultMessage: (a) => `${a?.property} must be given once` } }, options);
+
+// An ISO 8601 calendar date, or a date-time with seconds optional and an explicit zone: the forms
+// every database and client read alike ("2026-W01", "20261101" or a local time are refused).
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
+
+function isTimestamp(value: unknown): boolean {
+  const match = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
+  if (!match || Number.isNaN(Date.parse(value as string))) return false;
+  // Date.parse rolls 2026-02-30 over to March: the day must exist in its month.
+  const [, year, month, day] = match.map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const Timestamp = (name: string) =>
+  applyDecorators(
+    IsOptional(),
+    Once(),
+    ValidateBy({
+      name: 'isTimestamp',
+      validator: {
+        validate: isTimestamp,
+        defaultMessage: () => `${name} must be a date (2026-11-01) or a date-time with a zone (2026-11-01T08:30:00Z)`,
+      },
+    }),
+  );
+
+/** Filters of GET /predictions and GET /predictions/export.csv. Each check is listed in the order it runs. */
 export class ListPredictionsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50, description: 'Page size (ignored by the CSV export)' })
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 50, description: 'Page size (ignored by the CSV export)' })
+  @(applyDecorators(IsOptional(), toNumber(), Once(), IsInt({ message: 'limit must be an integer' }), Min(1), Max(MAX_PAGE_SIZE)))
   limit?: number;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page', example: '1042' })
-  @IsOptional()
-  @IsString()
-  @Matches(POSITIVE_ID, { message: 'cursor must be the next_cursor of a previous page' })
+  @(applyDecorators(
+    IsOptional(),
+    Once(),
+    ValidateBy({
+      name: 'isCursor',
+      validator: {
+        validate: (v) => typeof v === 'string' && /^[1-9]\d{0,9}$/.test(v) && Number(v) <= MAX_ROW_ID,
+        defaultMessage: () => 'cursor must be the next_cursor of a previous page',
+      },
+    }),
+  ))
   cursor?: string;
 
-  @ApiPropertyOptional({ description: 'Only predictions made at or after this ISO 8601 time', example: '2026-11-01T00:00:00Z' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @ApiPropertyOptional({ description: 'Only predictions made at or after this time (ISO 8601)', example: '2026-11-01T00:00:00Z' })
+  @Timestamp('from')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Only predictions made before this ISO 8601 time', example: '2026-12-01' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @ApiPropertyOptional({ description: 'Only predictions made before this time (ISO 8601)', example: '2026-12-01' })
+  @Timestamp('to')
   to?: string;
 
-  @ApiPropertyOptional({ enum: [0, 1] })
-  @IsOptional()
-  @toNumber()
-  @IsIn([0, 1], { message: 'prediction must be 0 or 1' })
+  @ApiPropertyOptional({ type: 'integer', enum: [0, 1] })
+  @(applyDecorators(IsOptional(), toNumber(), Once(), IsIn([0, 1], { message: 'prediction must be 0 or 1' })))
   prediction?: 0 | 1;
 
   @ApiPropertyOptional({ example: '1.0.0' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @(applyDecorators(
+    IsOptional(),
+    Once(),
+    Matches(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/, { message: 'model_version must be a version such as 1.0.0 (letters, digits, . _ + -)' }),
+  ))
   model_version?: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, example: 0.5 })
-  @IsOptional()
-  @toNumber()
-  @IsNumber({ allowNaN: false }, { message: 'min_probability must be a number' })
-  @Min(0)
-  @Max(1)
+  @(applyDecorators(
+    IsOptional(),
+    toNumber(),
+    Once(),
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'min_probability must be a number' }),
+    Min(0),
+    Max(1),
+  ))
   min_probability?: number;
 }

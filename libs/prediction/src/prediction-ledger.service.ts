@@ -67,7 +67,11 @@ export class PredictionLedgerService {
         batch = await log.list({ ...filters, beforeId: batch[batch.length - 1].id, limit: EXPORT_BATCH_SIZE });
       }
     }
-    return Readable.from(rows()).pipe(stringify({ header: true, columns: [...CSV_COLUMNS, ...features] }));
+    // escape_formulas: a stored label such as "=HYPERLINK(...)" must reach a spreadsheet as text,
+    // never as a formula (OWASP CSV injection); negative numbers stay numbers.
+    return Readable.from(rows()).pipe(
+      stringify({ header: true, columns: [...CSV_COLUMNS, ...features], escape_formulas: true }),
+    );
   }
 }
 

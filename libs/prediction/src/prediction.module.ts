@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { optionsProvider } from '@app/common';
-import { AdminKeyGuard } from './admin-key.guard';
 import { InputsController } from './inputs.controller';
 import { ModelController } from './model.controller';
 import { PredictionController } from './prediction.controller';
@@ -10,9 +9,9 @@ import { PredictionsController } from './predictions.controller';
 import { PREDICTION_OPTIONS, PredictionModuleAsyncOptions } from './prediction.options';
 
 /**
- * REST endpoints and orchestration. ModelRunner, PredictionLogRepository, RequestValidator and
- * FeatureMapper come from the global Inference, Persistence and Validation modules that the
- * application configures.
+ * REST endpoints and orchestration. ModelRunner, PredictionLogRepository, RequestValidator,
+ * FeatureMapper and the API-key guards come from the global Inference, Persistence, Validation and
+ * ApiKeys modules that the application configures.
  */
 @Module({})
 export class PredictionModule {
@@ -25,7 +24,6 @@ export class PredictionModule {
         optionsProvider(PREDICTION_OPTIONS, options),
         PredictionService,
         PredictionLedgerService,
-        AdminKeyGuard,
       ],
     };
   }

@@ -8,11 +8,6 @@ export interface PredictionModuleOptions {
    * @default 1000
    */
   maxBatchItems?: number;
-  /**
-   * Keys accepted by the history, export and erasure endpoints. Empty: those endpoints are open.
-   * @default []
-   */
-  adminApiKeys?: string[];
 }
 
 export type PredictionModuleAsyncOptions = AsyncModuleOptions<PredictionModuleOptions>;

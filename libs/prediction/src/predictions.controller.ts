@@ -8,8 +8,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '@app/common';
-import { AdminOnly } from './admin-key.guard';
+import { AdminOnly, ErrorResponseDto } from '@app/common';
 import { ListPredictionsQuery } from './list-predictions.query';
 import { ParseIdPipe } from './parse-id.pipe';
 import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';

@@ -29,6 +29,11 @@ class AppEnv {
   })
   ADMIN_API_KEYS?: string;
 
+  @IsOptional() @Matches(/^([^,\s]{16,})(,[^,\s]{16,})*$/, {
+    message: 'PREDICT_API_KEYS must be comma-separated keys of at least 16 characters, without spaces',
+  })
+  PREDICT_API_KEYS?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevelName;
 
@@ -44,6 +49,7 @@ export interface AppConfig {
   batchMaxItems: number;
   strictCategories: boolean;
   adminApiKeys: string[];
+  predictApiKeys: string[];
   logLevel: LogLevelName;
   logFormat: 'text' | 'json';
 }
@@ -58,6 +64,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
     batchMaxItems: env.BATCH_MAX_ITEMS ?? 1000,
     strictCategories: envFlag(env.STRICT_CATEGORIES, false),
     adminApiKeys: env.ADMIN_API_KEYS ? env.ADMIN_API_KEYS.split(',') : [],
+    predictApiKeys: env.PREDICT_API_KEYS ? env.PREDICT_API_KEYS.split(',') : [],
     logLevel: env.LOG_LEVEL ?? 'log',
     logFormat: env.LOG_FORMAT ?? 'text',
   };

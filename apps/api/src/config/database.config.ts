@@ -24,6 +24,12 @@ class DatabaseEnv {
 
   @IsOptional() @IsInt() @Min(1) @Max(10000)
   DATABASE_GROUP_COMMIT_MAX_BATCH?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(36500)
+  RETENTION_DAYS?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10080)
+  RETENTION_INTERVAL_MINUTES?: number;
 }
 
 export const databaseConfig = registerAs('database', (): PersistenceModuleOptions => {
@@ -35,5 +41,8 @@ export const databaseConfig = registerAs('database', (): PersistenceModuleOption
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     migrationsRun: envFlag(env.DATABASE_MIGRATIONS_RUN, true),
     groupCommit: envFlag(env.DATABASE_GROUP_COMMIT, true) && { maxBatchSize: env.DATABASE_GROUP_COMMIT_MAX_BATCH ?? 128 },
+    retention: env.RETENTION_DAYS
+      ? { days: env.RETENTION_DAYS, intervalMs: (env.RETENTION_INTERVAL_MINUTES ?? 60) * 60_000 }
+      : undefined,
   };
 });

@@ -1,13 +1,16 @@
 import { AppConfig } from './app.config';
+import { HttpConfig } from './http.config';
 import { PersistenceModuleOptions } from '@app/persistence';
 import { InferenceModuleOptions } from '@app/inference';
 
 export { appConfig, enabledLogLevels } from './app.config';
 export { databaseConfig } from './database.config';
+export { httpConfig } from './http.config';
 export { inferenceConfig } from './inference.config';
 
 export interface AllConfig {
   app: AppConfig;
+  http: HttpConfig;
   database: PersistenceModuleOptions;
   inference: InferenceModuleOptions;
 }

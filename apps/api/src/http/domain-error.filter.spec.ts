@@ -6,7 +6,7 @@ import { DomainErrorFilter } from './domain-error.filter';
 import { MalformedJsonError } from './malformed-json.error';
 
 function respond(exception: unknown) {
-  const response = { status: jest.fn(), json: jest.fn(), setHeader: jest.fn() };
+  const response = { status: jest.fn(), json: jest.fn(), setHeader: jest.fn(), removeHeader: jest.fn(), type: jest.fn() };
   response.status.mockReturnValue(response);
   const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
   new DomainErrorFilter().catch(exception, host);

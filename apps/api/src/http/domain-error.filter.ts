@@ -9,12 +9,14 @@ import { MalformedJsonError } from './malformed-json.error';
 
 const RETRY_AFTER_SECONDS = '5';
 
-/** Errors raised by body-parser before any route runs (http-errors with a `type`). */
+/**
+ * Errors raised by body-parser before any route runs (http-errors: a 4xx `status`, and a `type`
+ * except where it wraps a stream error, such as a body that is not in its declared gzip).
+ */
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
   limit?: number;
-  message: string;
 }
 
 /**
@@ -27,13 +29,20 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    // Headers a route declared for its success (a CSV download) must not dress up an error body.
+    response.removeHeader('Content-Disposition');
+    response.type('application/json');
     if (isHealthCheckFailure(exception)) {
       // Terminus's own body (status, info, error, details) is what probes and dashboards parse.
       response.status(exception.getStatus()).json(exception.getResponse());
       return;
     }
     const { status, detail, errors, retry } = this.describe(exception);
-    const body: ErrorResponseDto = errors ? badRequestBody(detail, errors) : { statusCode: status, error: reasonPhrase(status), detail };
+    // Every 400 lists its problems, so clients parse one shape whatever went wrong.
+    const body: ErrorResponseDto =
+      status === 400
+        ? badRequestBody(detail, errors ?? [{ feature: 'request', constraint: 'badRequest', message: detail }])
+        : { statusCode: status, error: reasonPhrase(status), detail };
     if (retry) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     response.status(status).json(body);
   }
@@ -46,7 +55,8 @@ export class DomainErrorFilter implements ExceptionFilter {
       return { status: 413, detail: exception.message };
     }
     if (exception instanceof MalformedJsonError) {
-      return { status: 400, detail: `Malformed JSON body: ${exception.message}` };
+      const detail = `Malformed JSON body: ${exception.message}`;
+      return { status: 400, detail, errors: [{ feature: 'body', constraint: 'isJson', message: detail }] };
     }
     if (exception instanceof DatabaseUnavailableError) {
       this.logger.warn(exception.message);
@@ -61,7 +71,10 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      return { status: exception.getStatus(), detail: Array.isArray(message) ? message.join('; ') : String(message) };
+      const detail = Array.isArray(message) ? message.join('; ') : String(message);
+      // Express quotes the undecodable text of a path parameter: say what is wrong without it.
+      if (detail.startsWith('Failed to decode param')) return { status: 400, detail: 'The URL contains invalid percent-encoding' };
+      return { status: exception.getStatus(), detail };
     }
     if (isBodyParserError(exception)) return describeBodyParserError(exception);
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
@@ -76,16 +89,21 @@ function isHealthCheckFailure(e: unknown): e is HttpException {
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
-  return typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string' &&
-    typeof (e as BodyParserError).status === 'number';
+  const status = typeof e === 'object' && e !== null ? (e as BodyParserError).status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** body-parser's errors, in words of our own (its messages can quote the body). */
 function describeBodyParserError(e: BodyParserError): { status: number; detail: string } {
   switch (e.type) {
     case 'entity.too.large':
       return { status: 413, detail: `Request body exceeds the limit of ${e.limit} bytes` };
+    case 'encoding.unsupported':
+      return { status: 415, detail: 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br' };
+    case 'charset.unsupported':
+      return { status: 415, detail: 'Unsupported charset: send the JSON body as UTF-8' };
     default:
-      return { status: e.status >= 400 && e.status < 500 ? e.status : 400, detail: e.message };
+      return { status: 400, detail: 'The request body could not be read (truncated, or not in its declared Content-Encoding)' };
   }
 }
 

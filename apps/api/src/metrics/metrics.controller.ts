@@ -2,9 +2,11 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import { Response } from 'express';
+import { AdminOnly } from '@app/common';
 
-/** The library's /metrics endpoint, documented in Swagger. */
+/** The library's /metrics endpoint, documented in Swagger; like personal data, behind the admin keys. */
 @ApiTags('health')
+@AdminOnly()
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()
