@@ -138,6 +138,9 @@ async function main(): Promise<void> {
         HOST: '127.0.0.1',
         DATABASE_URL: url.toString(),
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        // The load generator is one client: the per-client limits would measure themselves.
+        RATE_LIMIT_PREDICT: process.env.RATE_LIMIT_PREDICT ?? '0',
+        RATE_LIMIT_BATCH: process.env.RATE_LIMIT_BATCH ?? '0',
         READY_PATH: '/health/ready',
       }),
     );
