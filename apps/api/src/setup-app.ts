@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
+import { serveConsole } from './console/serve-console';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -38,6 +39,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useGlobalPipes(app.get(RequestValidator).pipe);
   app.useGlobalFilters(new DomainErrorFilter());
   app.enableShutdownHooks();
+  serveConsole(app);
   setupSwagger(app);
   return app;
 }

@@ -1,8 +1,10 @@
 import { AppConfig } from './app.config';
+import { ConsoleConfig } from './console.config';
 import { PersistenceModuleOptions } from '@app/persistence';
 import { InferenceModuleOptions } from '@app/inference';
 
 export { appConfig, enabledLogLevels } from './app.config';
+export { consoleConfig } from './console.config';
 export { databaseConfig } from './database.config';
 export { inferenceConfig } from './inference.config';
 
@@ -10,4 +12,5 @@ export interface AllConfig {
   app: AppConfig;
   database: PersistenceModuleOptions;
   inference: InferenceModuleOptions;
+  console: ConsoleConfig;
 }
