@@ -30,6 +30,12 @@ export interface Bar {
   detail?: string;
 }
 
+/** A bar's label short enough for its column: without the parenthesised scale, then cut. */
+function shortLabel(label: string): string {
+  const bare = label.replace(/\s*\([^)]*\)\s*$/, '') || label;
+  return bare.length > 38 ? `${bare.slice(0, 37)}…` : bare;
+}
+
 /**
  * Horizontal bars around zero: positive values to the right (class `pos`), negative to the left
  * (class `neg`). Each bar has a text twin in a list for screen readers.
@@ -52,8 +58,9 @@ export function DivergingBars({ bars, title, format }: { bars: Bar[]; title: str
           const y = i * rowH + 5;
           return (
             <g key={i}>
+              <title>{`${b.label}: ${format(b.value)}`}</title>
               <text class="chart-text" x={labelW - 8} y={y + 15} text-anchor="end">
-                {b.label.length > 42 ? `${b.label.slice(0, 41)}…` : b.label}
+                {shortLabel(b.label)}
               </text>
               <rect class={b.value >= 0 ? 'bar pos' : 'bar neg'} x={b.value >= 0 ? zero : zero - len} y={y} width={Math.max(len, 1)} height={rowH - 8} />
               <text class="chart-text" x={b.value >= 0 ? zero + len + 4 : zero - len - 4} y={y + 15} text-anchor={b.value >= 0 ? 'start' : 'end'}>
