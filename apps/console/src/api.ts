@@ -1,19 +1,8 @@
 // The console's only door to the service: same-origin fetches, the admin key from sessionStorage.
-
-/** One problem of a 400, as the API names it. */
-export interface ErrorItem {
-  feature: string;
-  constraint: string;
-  message: string;
-}
+import type { ErrorResponseDto } from '@app/common';
 
 /** The API's one error body shape. */
-export interface ErrorBody {
-  statusCode: number;
-  error: string;
-  detail: string;
-  errors?: ErrorItem[];
-}
+export type ErrorBody = ErrorResponseDto;
 
 /** A non-2xx answer, with the API's error body when it sent one. */
 export class ApiError extends Error {

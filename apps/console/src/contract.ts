@@ -1,35 +1,19 @@
 // The model's manifest as GET /model serves it (models/attrition/contract.json): the one source of
 // the form's fields, labels, limits, categories and cross-field rules.
+// Types only (erased by esbuild): the manifest is declared once, by the inference library.
+import type { FeatureSpec, MetricSummary, ModelManifest } from '@app/inference';
 import { Lang } from './i18n';
 
 /** One raw feature of the contract. */
-export interface Feature {
-  name: string;
-  type: 'integer' | 'number' | 'category';
-  meaning_fr: string;
-  meaning_en: string;
-  used_by_model: boolean;
-  limits?: { min: number; max: number };
-  training_range?: { min: number; max: number };
-  categories?: string[];
-}
-
-/** A metric as mean and standard deviation over the cross-validation folds. */
-export interface MeanStd {
-  mean: number;
-  std: number;
-}
-
+export type Feature = FeatureSpec;
 /** GET /model. */
-export interface Manifest {
-  model: { name: string; version: string; sha256: string; algorithm: string; trained_at: string; training_rows: number };
-  threshold: number;
-  threshold_policy: string;
-  features: Feature[];
-  cross_field_rules: string[];
-  derived_features: { name: string; meaning_en: string; meaning_fr?: string }[];
-  metrics: Record<string, MeanStd | string | number | unknown>;
-  calibration?: { bins: { predicted: number; observed: number }[]; mean_predicted: number; observed_rate: number; slope: number };
+export type Manifest = ModelManifest;
+/** A metric as mean and standard deviation over the cross-validation folds. */
+export type MeanStd = MetricSummary;
+
+/** The reliability table of the manifest's `calibration`. */
+export interface Calibration {
+  bins: { predicted: number; observed: number }[];
 }
 
 /** A parsed cross-field rule: `left <= right - offset`. */
@@ -52,7 +36,7 @@ export function featureLabel(manifest: Manifest, name: string, lang: Lang): stri
   const raw = manifest.features.find((f) => f.name === name);
   if (raw) return lang === 'fr' ? raw.meaning_fr : raw.meaning_en;
   const derived = manifest.derived_features.find((f) => f.name === name);
-  return (lang === 'fr' ? derived?.meaning_fr : undefined) ?? derived?.meaning_en ?? name;
+  return derived?.meaning_en ?? name;
 }
 
 /**

@@ -2,7 +2,7 @@
 // the served model; live monitoring below (pages/live.tsx).
 import { useEffect, useState } from 'preact/hooks';
 import { ReliabilityPlot } from '../charts';
-import { Manifest, MeanStd } from '../contract';
+import { Calibration, Manifest, MeanStd } from '../contract';
 import { formatNumber, formatPercent, useI18n } from '../i18n';
 import { LiveMonitoring } from './live';
 
@@ -68,6 +68,7 @@ function Fairness() {
 /** The Model page. */
 export function ModelPage({ manifest }: { manifest: Manifest }) {
   const { lang, t } = useI18n();
+  const calibration = manifest.calibration as Partial<Calibration> | undefined;
   const metrics = Object.entries(manifest.metrics).filter(
     (e): e is [string, MeanStd] => typeof e[1] === 'object' && e[1] !== null && 'mean' in e[1] && 'std' in e[1],
   );
@@ -116,10 +117,10 @@ export function ModelPage({ manifest }: { manifest: Manifest }) {
             </tbody>
           </table>
         </section>
-        {manifest.calibration && (
+        {calibration?.bins && (
           <section aria-labelledby="calibration-title">
             <h3 id="calibration-title">{t('calibration')}</h3>
-            <ReliabilityPlot bins={manifest.calibration.bins} />
+            <ReliabilityPlot bins={calibration.bins} />
           </section>
         )}
       </div>
