@@ -283,10 +283,15 @@ describeWithPostgres('web console, ADMIN_API_KEYS unset (PostgreSQL, headless Ch
     await closeAll(opened);
   });
 
-  it('switches between French and English, feature labels included', async () => {
+  it('switches between French and English, feature labels included; the skip link works from the keyboard', async () => {
     const opened = await open(`${api.url}/#/score`);
     const { page } = opened;
     await page.getByRole('link', { name: 'Évaluer' }).waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate('document.activeElement.className')).resolves.toBe('skip');
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('main');
+    expect(page.url()).toMatch(/#\/score$/);
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('fr');
     await expect(page.locator('label[for="f-age"]').textContent()).resolves.toContain('Âge');
     await page.getByRole('button', { name: 'Switch to English' }).click();

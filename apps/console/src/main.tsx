@@ -96,7 +96,15 @@ function App() {
   const t = i18n.t;
   return (
     <I18nContext.Provider value={i18n}>
-      <a class="skip" href="#main">
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          // The fragment is the router's: move the focus instead of navigating.
+          e.preventDefault();
+          main.current?.focus();
+        }}
+      >
         {t('skip')}
       </a>
       <header>
