@@ -3,7 +3,7 @@
 // and so that the browser tests can build a fresh copy: `require('../scripts/build-console')`.
 // Usage: node scripts/build-console.js [outDir]   (default dist/console)
 'use strict';
-const { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { basename, join, resolve } = require('node:path');
 const { gzipSync } = require('node:zlib');
 
@@ -17,6 +17,7 @@ async function buildConsole(outDir = join(root, 'dist/console')) {
   const Papa = require('papaparse');
   rmSync(outDir, { recursive: true, force: true });
   const result = await esbuild.build({
+    absWorkingDir: root, // metafile paths below are relative to it
     entryPoints: { app: join(source, 'src/main.tsx') },
     outdir: outDir,
     entryNames: 'assets/[name]-[hash]',
@@ -61,9 +62,7 @@ if (require.main === module) {
     console.log('build-console: esbuild is not installed (production-only install), skipped');
     process.exit(0);
   }
-  const outDir = resolve(process.argv[2] ?? join(root, 'dist/console'));
-  mkdirSync(outDir, { recursive: true });
-  buildConsole(outDir).then(
+  buildConsole(resolve(process.argv[2] ?? join(root, 'dist/console'))).then(
     (r) =>
       console.log(
         `build-console: ${r.outDir} in ${r.ms.toFixed(0)} ms; app.js ${r.js.bytes} B (${r.js.gzip} B gzip), ` +

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
@@ -109,9 +109,7 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
 const percentOnPage = (text: string) => Number(text.replace(/[\s\u202f\u00a0%]/g, '').replace(',', '.'));
 
 async function downloaded(download: Download): Promise<string> {
-  const path = await download.path();
-  const { readFileSync } = await import('node:fs');
-  return readFileSync(path!, 'utf8');
+  return readFileSync((await download.path())!, 'utf8');
 }
 
 describeWithPostgres('web console, ADMIN_API_KEYS unset (PostgreSQL, headless Chromium)', () => {
