@@ -3,10 +3,13 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
+# npm ci runs the console build script, which skips until the sources are there.
+COPY scripts/build-console.js scripts/
 RUN npm ci
 COPY tsconfig.json nest-cli.json ./
 COPY apps apps
 COPY libs libs
+COPY models/attrition models/attrition
 RUN npm run build && npm prune --omit=dev
 
 # Run: compiled code, production dependencies and the model artifact only.

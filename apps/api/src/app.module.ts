@@ -6,14 +6,18 @@ import { InferenceModule } from '@app/inference';
 import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
-import { AllConfig, appConfig, databaseConfig, httpConfig, inferenceConfig } from './config';
+import { AllConfig, appConfig, consoleConfig, databaseConfig, httpConfig, inferenceConfig } from './config';
 import { RateLimitModule } from './http/rate-limits';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, httpConfig, databaseConfig, inferenceConfig] }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      load: [appConfig, httpConfig, databaseConfig, inferenceConfig, consoleConfig],
+    }),
     InferenceModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('inference', { infer: true }),

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Server } from 'node:http';
 import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
+import { serveConsole } from './console/serve-console';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
 import { RateLimits } from './http/rate-limits';
@@ -47,6 +48,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useGlobalPipes(app.get(RequestValidator));
   app.useGlobalFilters(new DomainErrorFilter());
   app.enableShutdownHooks();
+  serveConsole(app);
   setupSwagger(app);
   return app;
 }

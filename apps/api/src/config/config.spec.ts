@@ -1,4 +1,5 @@
 import { appConfig } from './app.config';
+import { consoleConfig } from './console.config';
 import { databaseConfig } from './database.config';
 import { inferenceConfig } from './inference.config';
 
@@ -19,6 +20,7 @@ describe('configuration', () => {
     expect(withEnv({}, databaseConfig)).toMatchObject({ url: undefined, migrationsRun: true, groupCommit: { maxBatchSize: 128 } });
     expect(withEnv({}, inferenceConfig)).toMatchObject({ intraOpNumThreads: 1, coalesce: true });
     expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
+    expect(withEnv({}, consoleConfig).dir).toMatch(/dist\/console$/);
   });
 
   it('reads the documented variables', () => {
@@ -26,6 +28,7 @@ describe('configuration', () => {
     expect(app).toMatchObject({ port: 8080, strictCategories: true, adminApiKeys: ['a'.repeat(16), 'b'.repeat(20)] });
     expect(withEnv({ DATABASE_GROUP_COMMIT: 'false' }, databaseConfig).groupCommit).toBe(false);
     expect(withEnv({ ORT_COALESCE: 'false' }, inferenceConfig).coalesce).toBe(false);
+    expect(withEnv({ CONSOLE_DIR: '/srv/console' }, consoleConfig).dir).toBe('/srv/console');
   });
 
   it.each([

@@ -1,9 +1,11 @@
 import { AppConfig } from './app.config';
+import { ConsoleConfig } from './console.config';
 import { HttpConfig } from './http.config';
 import { PersistenceModuleOptions } from '@app/persistence';
 import { InferenceModuleOptions } from '@app/inference';
 
 export { appConfig, enabledLogLevels } from './app.config';
+export { consoleConfig } from './console.config';
 export { databaseConfig } from './database.config';
 export { httpConfig } from './http.config';
 export { inferenceConfig } from './inference.config';
@@ -13,4 +15,5 @@ export interface AllConfig {
   http: HttpConfig;
   database: PersistenceModuleOptions;
   inference: InferenceModuleOptions;
+  console: ConsoleConfig;
 }
