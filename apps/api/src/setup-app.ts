@@ -72,7 +72,9 @@ function limitConnections(server: Server, http: AllConfig['http']): void {
  * Swagger UI works under), and no caching of any API answer: they are about people.
  */
 function securityHeaders() {
-  const headers = helmet();
+  // No upgrade-insecure-requests: the service is often reached over plain HTTP inside a network,
+  // where upgrading the console's and Swagger UI's own requests to https would break them.
+  const headers = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   return (request: Request, response: Response, next: NextFunction) => {
     response.setHeader('Cache-Control', 'no-store');
     headers(request, response, next);
