@@ -1,5 +1,12 @@
 export { PersistenceModule } from './persistence.module';
 export type { PersistenceModuleOptions, PersistenceModuleAsyncOptions } from './persistence.options';
 export { PredictionLogRepository } from './prediction-log.repository';
-export type { NewPredictionRecord, PredictionRecord, PredictionQuery } from './prediction-log.repository';
+export type {
+  NewPredictionRecord,
+  PredictionQuery,
+  PredictionRecord,
+  RecordOutcome,
+  StoredPrediction,
+} from './prediction-log.repository';
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
+export type { WriteOutcome } from './persistence.errors';
