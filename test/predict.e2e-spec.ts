@@ -152,7 +152,8 @@ function predictSuite(driver: Driver) {
     expect(features.properties.poste.enum).toEqual(contract.features.find((f) => f.name === 'poste')!.categories);
     const predict = body.paths['/predict'].post;
     expect(Object.keys(predict.requestBody.content['application/json'].examples)).toEqual(['likelyToStay', 'likelyToLeave']);
-    expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '413', '503']);
+    expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '413', '422', '503']);
+    expect(predict.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]);
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
       '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/predict', '/predict/batch',
