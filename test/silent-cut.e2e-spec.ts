@@ -59,7 +59,7 @@ describeWithPostgres('a silent network cut between the service and PostgreSQL, u
       body: JSON.stringify({ features }),
       signal: AbortSignal.timeout(30_000),
     });
-    const body = await response.json();
+    const body = (await response.json()) as Exchange['body'];
     return { key, features, status: response.status, body, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started };
   }
 

@@ -31,3 +31,6 @@ export class InputNotFoundError extends AttritionServiceError {
     super(`No input with id ${id}`);
   }
 }
+
+/** A migration failed: the schema is not what this version needs, so the service must not start. */
+export class MigrationFailedError extends AttritionServiceError {}

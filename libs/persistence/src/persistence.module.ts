@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
+import { runMigrations } from './migration-runner';
+import { MigrationFailedError } from './persistence.errors';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
@@ -24,7 +27,14 @@ export class PersistenceModule {
               ...buildDataSourceOptions(settings),
               retryAttempts: settings.retryAttempts ?? 5,
               retryDelay: 2000,
+              // An unreachable database is worth retrying (with its message); a failed migration is not.
+              verboseRetryLog: true,
+              toRetry: (error: unknown) => !(error instanceof MigrationFailedError),
             };
+          },
+          dataSourceFactory: async (dataSourceOptions?: DataSourceOptions) => {
+            if (dataSourceOptions!.migrationsRun) await runMigrations(dataSourceOptions!);
+            return new DataSource({ ...dataSourceOptions!, migrationsRun: false });
           },
         }),
       ],
