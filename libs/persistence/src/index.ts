@@ -1,6 +1,7 @@
 export { PersistenceModule } from './persistence.module';
 export type { PersistenceModuleOptions, PersistenceModuleAsyncOptions } from './persistence.options';
 export { PredictionLogRepository } from './prediction-log.repository';
+export { DatabaseWriteHealth } from './database-write-health';
 export type {
   NewPredictionRecord,
   PredictionQuery,

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
+import { DatabaseWriteHealth } from './database-write-health';
 import { runMigrations } from './migration-runner';
 import { MigrationFailedError } from './persistence.errors';
 import { PredictionLogRepository } from './prediction-log.repository';
@@ -41,8 +42,9 @@ export class PersistenceModule {
       providers: [
         optionsProvider(PERSISTENCE_OPTIONS, options),
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
+        DatabaseWriteHealth,
       ],
-      exports: [PredictionLogRepository],
+      exports: [PredictionLogRepository, DatabaseWriteHealth],
     };
   }
 }

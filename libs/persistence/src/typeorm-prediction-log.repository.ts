@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { MicroBatcher } from '@app/common';
 import { isUnavailable, serviceError, translateDatabaseError } from './database-errors';
+import { DatabaseWriteHealth } from './database-write-health';
 import { ModelInputEntity } from './model-input.entity';
 import { ModelOutputEntity } from './model-output.entity';
 import {
@@ -35,6 +36,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PERSISTENCE_OPTIONS) options: PersistenceModuleOptions,
+    private readonly writeHealth: DatabaseWriteHealth,
   ) {
     super();
     this.sqlite = dataSource.options.type === 'better-sqlite3';
@@ -86,6 +88,13 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
    * that entry fails (and an outage meanwhile fails the rest without trying them).
    */
   private async insertEach(entries: NewPredictionRecord[] | readonly NewPredictionRecord[]): Promise<Attempt[]> {
+    const attempts = await this.attemptEach(entries);
+    const failure = attempts.find((a): a is { failure: WriteFailure } => 'failure' in a);
+    this.writeHealth.noteWrite(failure?.failure.cause);
+    return attempts;
+  }
+
+  private async attemptEach(entries: NewPredictionRecord[] | readonly NewPredictionRecord[]): Promise<Attempt[]> {
     try {
       return (await this.writer.insertMany(entries)).map((record) => ({ record }));
     } catch (error) {
