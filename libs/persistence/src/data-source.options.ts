@@ -21,8 +21,9 @@ export function postgresPoolConfig(options: PersistenceModuleOptions): PoolConfi
   return {
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    // 0 (the migration CLI): no limit, as in PostgreSQL.
     statement_timeout: statementTimeout,
-    query_timeout: statementTimeout + CLIENT_TIMEOUT_MARGIN_MS,
+    query_timeout: statementTimeout > 0 ? statementTimeout + CLIENT_TIMEOUT_MARGIN_MS : undefined,
     idle_in_transaction_session_timeout: statementTimeout,
     keepAlive: true,
   };

@@ -29,6 +29,13 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+/** The driver's error code (SQLSTATE, SQLITE_*, errno), also when TypeORM wrapped the error. */
+export function errorCode(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.driverError?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * `error` as DatabaseUnavailableError when it means the database is unavailable, with what a
  * failed write may have left behind (`outcome`; none for reads); otherwise `error` itself.

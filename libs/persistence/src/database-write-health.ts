@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { errorCode } from './database-errors';
 
 /** How long a refused write keeps the database reported as refusing writes, unless a write succeeds. */
 const REFUSAL_WINDOW_MS = 10_000;
@@ -27,7 +29,7 @@ export class DatabaseWriteHealth {
       this.refused = undefined;
       return;
     }
-    const code = driverCode(error);
+    const code = errorCode(error) ?? '';
     if (REFUSAL.test(code)) this.refused = { code, at: Date.now() };
   }
 
@@ -41,23 +43,11 @@ export class DatabaseWriteHealth {
   }
 
   /** Unreachable or slow counts as "cannot tell": the readiness ping reports reachability. */
-  private async readOnly(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, PROBE_TIMEOUT_MS)));
+  private readOnly(): Promise<boolean> {
     const probe = this.dataSource
       .query(`SELECT current_setting('transaction_read_only') AS "readOnly"`)
       .then((rows: { readOnly: string }[]) => rows[0]?.readOnly === 'on')
       .catch(() => false);
-    try {
-      return (await Promise.race([probe, timeout])) === true;
-    } finally {
-      clearTimeout(timer);
-    }
+    return Promise.race([probe, sleep(PROBE_TIMEOUT_MS, false, { ref: false })]);
   }
-}
-
-function driverCode(error: unknown): string {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.driverError?.code;
-  return typeof code === 'string' ? code : '';
 }

@@ -23,7 +23,7 @@ export interface PersistenceModuleOptions {
   /**
    * Longest a PostgreSQL statement may run (server-side `statement_timeout`, and a client-side
    * read timeout slightly longer for a connection that went silent). A write that hits it fails
-   * with DatabaseUnavailableError; with `connectTimeoutMs` it bounds every database call.
+   * with DatabaseUnavailableError; with `connectTimeoutMs` it bounds every database call. 0: no limit.
    * @default 5000
    */
   statementTimeoutMs?: number;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { MicroBatcher } from '@app/common';
-import { isUnavailable, serviceError, translateDatabaseError } from './database-errors';
+import { errorCode, isUnavailable, serviceError, translateDatabaseError } from './database-errors';
 import { DatabaseWriteHealth } from './database-write-health';
 import { ModelInputEntity } from './model-input.entity';
 import { ModelOutputEntity } from './model-output.entity';
@@ -101,7 +101,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
       const failure = error as WriteFailure;
       if (entries.length === 1 || isUnavailable(failure.cause)) return entries.map(() => ({ failure }));
       // The code only: a database message may quote the refused value, which is personal data.
-      this.logger.warn(`A transaction of ${entries.length} predictions failed (${errorCode(failure.cause)}); writing them one by one`);
+      this.logger.warn(`A transaction of ${entries.length} predictions failed (code ${errorCode(failure.cause) ?? 'none'}); writing them one by one`);
       const attempts: Attempt[] = [];
       let outage: WriteFailure | undefined;
       for (const entry of entries) {
@@ -114,6 +114,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
         } catch (error) {
           const itsOwn = error as WriteFailure;
           if (isUnavailable(itsOwn.cause)) outage = itsOwn;
+          else this.logger.error(`A prediction could not be stored (code ${errorCode(itsOwn.cause) ?? 'none'})`);
           attempts.push({ failure: itsOwn });
         }
       }
@@ -196,9 +197,4 @@ function storedFor(stored: Map<string, PredictionRecord>, entry: NewPredictionRe
 
 function asServiceError(failure: WriteFailure): unknown {
   return serviceError(failure.cause, failure.outcome);
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? `code ${code}` : 'no error code';
 }

@@ -114,9 +114,8 @@ export class PredictionService implements OnModuleInit {
 
   private itemResult(index: number, request: PredictRequestDto, mapped: MappedFeatures, outcome: RecordOutcome): BatchItemResultDto {
     if (!outcome.stored) {
-      // A value the database refuses that validation let through: a bug to fix, reported for this item alone.
-      const code = (outcome.error as { code?: unknown } | null)?.code;
-      this.logger.error(`batch item ${index} could not be stored (${typeof code === 'string' ? `code ${code}` : 'no error code'})`);
+      // A value the database refuses that validation let through: a bug to fix (the repository logs
+      // its code), reported for this item alone.
       return { index, status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } };
     }
     if (outcome.replayed && !sameFeatures(outcome.record.features, mapped.features)) {
