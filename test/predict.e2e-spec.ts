@@ -18,9 +18,13 @@ function predictSuite(driver: Driver) {
     await request(api.url).get('/health').expect(200, { status: 'ok' });
   });
 
-  it('GET /health/ready reports the database and the model up', async () => {
+  it('GET /health/ready reports the database (reachable, accepting writes) and the model up', async () => {
     const { body } = await request(api.url).get('/health/ready').expect(200);
-    expect(body.details).toEqual({ database: { status: 'up' }, model: { status: 'up', version: contract.model.version } });
+    expect(body.details).toEqual({
+      database: { status: 'up' },
+      database_writes: { status: 'up' },
+      model: { status: 'up', version: contract.model.version },
+    });
   });
 
   it("answers the original's fields and stores one input and one output row before answering", async () => {
