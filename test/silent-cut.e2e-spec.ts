@@ -2,7 +2,7 @@ import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { bootApp, TestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
-import { TcpProxy } from './support/tcp-proxy';
+import { proxyTo, TcpProxy } from './support/tcp-proxy';
 import { loadTrainingRows } from './fixtures/artifacts';
 
 const CONNECT_TIMEOUT_MS = 1000;
@@ -32,12 +32,10 @@ describeWithPostgres('a silent network cut between the service and PostgreSQL, u
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    target.port = String(proxy.port);
+    let url: string;
+    ({ proxy, url } = await proxyTo(database.url));
     api = await bootApp({
-      DATABASE_URL: target.toString(),
+      DATABASE_URL: url,
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       DATABASE_POOL_SIZE: '4',

@@ -82,3 +82,12 @@ export class TcpProxy {
     for (const pipe of this.pipes) pipe.flush();
   }
 }
+
+/** Starts a proxy in front of `databaseUrl`; returns it and the URL that reaches the database through it. */
+export async function proxyTo(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  await proxy.start();
+  target.port = String(proxy.port);
+  return { proxy, url: target.toString() };
+}

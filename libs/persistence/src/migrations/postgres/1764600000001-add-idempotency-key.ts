@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The client's Idempotency-Key, stored with the input; unique, so a retry can never store twice. */
+/** The client's Idempotency-Key, stored with the input; unique, so a retry can never store twice. Same SQL on SQLite. */
 export class AddIdempotencyKey1764600000001 implements MigrationInterface {
   name = 'AddIdempotencyKey1764600000001';
 
