@@ -195,6 +195,12 @@ function storedFor(stored: Map<string, PredictionRecord>, entry: NewPredictionRe
   return record;
 }
 
+/**
+ * An outage as DatabaseUnavailableError; any other refusal as a plain error naming only the
+ * driver's code: the database's message may quote the refused value, which is personal data, and
+ * the error of a 500 is logged.
+ */
 function asServiceError(failure: WriteFailure): unknown {
-  return serviceError(failure.cause, failure.outcome);
+  if (isUnavailable(failure.cause)) return serviceError(failure.cause, failure.outcome);
+  return new Error(`The database refused the prediction (code ${errorCode(failure.cause) ?? 'none'})`);
 }
