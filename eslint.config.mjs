@@ -17,4 +17,18 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  {
+    // Writers own their connections (libs/persistence/src/prediction-writers.ts): TypeORM's driver
+    // internals change between releases without notice (issue 10 item 4).
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^(master|slaves|databaseConnection)$/]',
+          message: "TypeORM driver internals: open the connection you need from the module's options instead",
+        },
+      ],
+    },
+  },
 );

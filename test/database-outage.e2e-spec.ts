@@ -3,7 +3,7 @@ import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { bootApp, countRows, TestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
-import { TcpProxy } from './support/tcp-proxy';
+import { proxyTo, TcpProxy } from './support/tcp-proxy';
 
 describeWithPostgres('PostgreSQL outage', () => {
   let database: TestDatabase;
@@ -13,11 +13,9 @@ describeWithPostgres('PostgreSQL outage', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    target.port = String(proxy.port);
-    api = await bootApp({ DATABASE_URL: target.toString(), DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+    let url: string;
+    ({ proxy, url } = await proxyTo(database.url));
+    api = await bootApp({ DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_MS: '1000' });
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { countRows, Driver, TestApp, useTestApp } from './support/app';
+import { countRows, Driver, TestApp, truncate, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { loadTrainingRows } from './fixtures/artifacts';
 
@@ -37,43 +38,64 @@ function groupCommitSuite(driver: Driver) {
 describeWithPostgres('group commit on PostgreSQL', () => {
   groupCommitSuite('postgres');
 
-  describe('a failed flush', () => {
+  describe('a poisoned row', () => {
     let api: TestApp;
     const booted = useTestApp('postgres', { truncate: false });
 
     beforeAll(async () => {
       api = booted();
-      // Poison: any batch holding a 'Poison' job role fails as a whole, with an "unavailable" code.
+      // Poison: the database refuses any input with a 'Poison' job role (not an outage: a value it will not store),
+      // which fails the whole shared transaction that carries it.
       await api.dataSource.query(`
         CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF NEW.features->>'poste' = 'Poison' THEN
-            RAISE EXCEPTION 'poisoned batch' USING ERRCODE = '57P03';
+            RAISE EXCEPTION 'poisoned row: %', NEW.features->>'poste' USING ERRCODE = '22023';
           END IF;
           RETURN NEW;
         END $$;
         CREATE TRIGGER reject_poison BEFORE INSERT ON model_inputs FOR EACH ROW EXECUTE FUNCTION reject_poison();`);
     });
 
-    it('fails exactly the requests it carried with 503, and loses nothing that was answered 200', async () => {
+    const storedIds = async () =>
+      ((await api.dataSource.query('SELECT id FROM model_outputs')) as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
+
+    it('fails only the requests that carry it (500), every other request sharing its transaction is stored', async () => {
       // Act: 200 concurrent requests, every 25th poisoned
+      const logged = jest.spyOn(Logger.prototype, 'error');
       const sent = training.slice(0, 200).map((f, i) => (i % 25 === 0 ? { ...f, poste: 'Poison' } : f));
       const responses = await Promise.all(sent.map((features) => request(api.url).post('/predict').send({ features })));
-      // Assert
-      const ok = responses.filter((r) => r.status === 200);
-      const failed = responses.filter((r) => r.status !== 200);
-      expect(failed.every((r) => r.status === 503 && r.headers['retry-after'] === '5')).toBe(true);
-      // every poisoned request failed; some innocent ones shared its flush, the others were stored
-      sent.forEach((f, i) => {
-        if (f.poste === 'Poison') expect(responses[i].status).toBe(503);
+      const errorLines = JSON.stringify(logged.mock.calls);
+      logged.mockRestore();
+      // Assert: errors are logged, but never the refused value (the database's message quotes it)
+      expect(errorLines).toContain('code 22023');
+      expect(errorLines).not.toContain('Poison');
+      expect(responses.map((r) => r.status)).toEqual(sent.map((f) => (f.poste === 'Poison' ? 500 : 200)));
+      expect(responses.find((r) => r.status === 500)!.body).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        detail: 'Internal server error',
       });
-      expect(ok.length).toBeGreaterThan(0);
-      expect(failed.length).toBeLessThan(200);
-      await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: ok.length, outputs: ok.length });
-      const stored: { id: number }[] = await api.dataSource.query('SELECT id FROM model_outputs');
-      expect(stored.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(ok.map((r) => r.body.id).sort((a, b) => a - b));
-      // and the service goes on
-      await request(api.url).post('/predict').send({ features: training[1] }).expect(200);
+      const ok = responses.filter((r) => r.status === 200);
+      await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 192, outputs: 192 });
+      expect(await storedIds()).toEqual(ok.map((r) => r.body.id).sort((a, b) => a - b));
+    });
+
+    it('in a batch, reports the poisoned items by index and stores all the others', async () => {
+      // Arrange
+      await truncate(api.dataSource);
+      const items = training.slice(0, 50).map((f, i) => ({ features: i === 7 || i === 31 ? { ...f, poste: 'Poison' } : f }));
+      // Act
+      const response = await request(api.url).post('/predict/batch').send({ items }).expect(200);
+      // Assert
+      expect(response.body).toMatchObject({ stored: 48, rejected: 2 });
+      expect(response.body.results.filter((r: { status: number }) => r.status !== 200)).toEqual([
+        { index: 7, status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } },
+        { index: 31, status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } },
+      ]);
+      expect(await storedIds()).toEqual(
+        response.body.results.flatMap((r: { result?: { id: number } }) => (r.result ? [r.result.id] : [])).sort((a: number, b: number) => a - b),
+      );
     });
   });
 });

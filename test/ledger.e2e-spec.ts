@@ -10,7 +10,8 @@ const contract = loadContract();
 
 function ledgerSuite(driver: Driver) {
   let api: TestApp;
-  const booted = useTestApp(driver);
+  // The volume tests seed 100,000 rows in one statement: longer than the default statement timeout on a loaded machine.
+  const booted = useTestApp(driver, { env: { DATABASE_STATEMENT_TIMEOUT_MS: '120000' } });
   beforeAll(() => (api = booted()));
 
   const predict = (features: object = EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, explain?: boolean) =>

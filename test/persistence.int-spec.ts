@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { PersistenceModule, PredictionLogRepository } from '@app/persistence';
+import { NewPredictionRecord, PersistenceModule, PredictionLogRepository } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
@@ -42,6 +42,8 @@ function persistenceSuite(driver: Driver) {
 
   afterEach(() => truncate(dataSource));
 
+  const store = async (e: NewPredictionRecord) => (await repository.record(e)).record;
+
   afterAll(async () => {
     await context?.close();
     await database?.drop();
@@ -58,13 +60,14 @@ function persistenceSuite(driver: Driver) {
         { column_name: 'created_at', data_type: 'timestamp with time zone' },
         { column_name: 'features', data_type: 'jsonb' },
         { column_name: 'id', data_type: 'integer' },
+        { column_name: 'idempotency_key', data_type: 'character varying' },
       ]);
     }
   });
 
   it('records one input row and one output row per prediction, and reads them back', async () => {
     // Act
-    const stored = await repository.record(entry);
+    const stored = await store(entry);
     // Assert
     expect(stored).toEqual({ ...entry, id: expect.any(Number), inputId: expect.any(Number), createdAt: expect.any(Date) });
     expect(Math.abs(stored.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
@@ -74,15 +77,15 @@ function persistenceSuite(driver: Driver) {
   });
 
   it('stores every one of many concurrent predictions, each in its own transaction', async () => {
-    const stored = await Promise.all(Array.from({ length: 50 }, (_, i) => repository.record({ ...entry, probability: i / 100 })));
+    const stored = await Promise.all(Array.from({ length: 50 }, (_, i) => store({ ...entry, probability: i / 100 })));
     expect(new Set(stored.map((s) => s.id)).size).toBe(50);
     await expect(countRows(dataSource)).resolves.toEqual({ inputs: 50, outputs: 50 });
     for (const s of stored) await expect(repository.findById(s.id)).resolves.toMatchObject({ probability: s.probability });
   });
 
   it('deletes the outputs of a deleted input (ON DELETE CASCADE), leaving no orphan', async () => {
-    const kept = await repository.record(entry);
-    const erased = await repository.record(entry);
+    const kept = await store(entry);
+    const erased = await store(entry);
     // A second output for the same input (a re-scoring): the cascade must remove both.
     await dataSource.query(
       placeholders(driver, 'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, 1, 0.9, 0.32, $2)'),
@@ -104,7 +107,7 @@ function persistenceSuite(driver: Driver) {
     ['probability = 1.5', 'probability', 1, 1.5],
     ['probability = -0.1', 'probability', 0, -0.1],
   ])('the database itself rejects %s', async (_, column, prediction, probability) => {
-    const { inputId } = await repository.record(entry);
+    const { inputId } = await store(entry);
     const sql = placeholders(
       driver,
       'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, $2, $3, 0.32, $4)',
@@ -112,6 +115,34 @@ function persistenceSuite(driver: Driver) {
     await expect(dataSource.query(sql, [inputId, prediction, probability, '1.0.0'])).rejects.toThrow(
       new RegExp(`check constraint|CHECK constraint failed.*${column}|model_outputs_${column}_check`, 'i'),
     );
+  });
+
+  it('stores an idempotency key once: a second record with it stores nothing and returns the first', async () => {
+    // Act: the same key twice at once (one shared transaction), then once more
+    const keyed = { ...entry, idempotencyKey: 'key-0001' };
+    const [first, second] = await Promise.all([repository.record(keyed), repository.record({ ...keyed, probability: 0.9 })]);
+    const third = await repository.record(keyed);
+    // Assert
+    expect([first.replayed, second.replayed, third.replayed]).toEqual([false, true, true]);
+    expect(second.record).toEqual(first.record);
+    expect(third.record).toEqual(first.record);
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 1, outputs: 1 });
+  });
+
+  it('a batch stores each item, replays an item whose key is stored, and fails only an item the database refuses', async () => {
+    // Arrange: an input whose key a batch item repeats; and an item the database refuses (a probability its CHECK forbids)
+    const earlier = await store({ ...entry, idempotencyKey: 'key-0002' });
+    // Act
+    const outcomes = await repository.recordMany([
+      { ...entry, probability: 0.1 },
+      { ...entry, idempotencyKey: 'key-0002' },
+      { ...entry, probability: 7 },
+      { ...entry, probability: 0.3, idempotencyKey: 'key-0003' },
+    ]);
+    // Assert
+    expect(outcomes.map((o) => (o.stored ? (o.replayed ? 'replayed' : 'stored') : 'failed'))).toEqual(['stored', 'replayed', 'failed', 'stored']);
+    expect(outcomes[1]).toMatchObject({ record: earlier });
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 3, outputs: 3 });
   });
 
   it('the database itself rejects an output without an existing input', async () => {

@@ -18,9 +18,13 @@ function predictSuite(driver: Driver) {
     await request(api.url).get('/health').expect(200, { status: 'ok' });
   });
 
-  it('GET /health/ready reports the database and the model up', async () => {
+  it('GET /health/ready reports the database (reachable, accepting writes) and the model up', async () => {
     const { body } = await request(api.url).get('/health/ready').expect(200);
-    expect(body.details).toEqual({ database: { status: 'up' }, model: { status: 'up', version: contract.model.version } });
+    expect(body.details).toEqual({
+      database: { status: 'up' },
+      database_writes: { status: 'up' },
+      model: { status: 'up', version: contract.model.version },
+    });
   });
 
   it("answers the original's fields and stores one input and one output row before answering", async () => {
@@ -152,7 +156,8 @@ function predictSuite(driver: Driver) {
     expect(features.properties.poste.enum).toEqual(contract.features.find((f) => f.name === 'poste')!.categories);
     const predict = body.paths['/predict'].post;
     expect(Object.keys(predict.requestBody.content['application/json'].examples)).toEqual(['likelyToStay', 'likelyToLeave']);
-    expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '401', '413', '503']);
+    expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '401', '413', '422', '503']);
+    expect(predict.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]);
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
       '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/predict', '/predict/batch',

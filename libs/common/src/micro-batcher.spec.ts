@@ -80,4 +80,22 @@ describe('MicroBatcher', () => {
     await expect(Promise.all(failed.map((p) => p.catch((e: Error) => e.message)))).resolves.toEqual(['flush failed', 'flush failed']);
     await expect(next).resolves.toBe('c');
   });
+
+  it('lets later items past a batch that hangs longer than stallAfterMs, and still answers the hung one', async () => {
+    // Arrange: the first call hangs until released, like a commit on a silently cut connection
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new MicroBatcher<string, string>(async (items) => {
+      if (items.includes('hung')) await gate;
+      return items;
+    }, { maxBatchSize: 100, maxInFlight: 1, stallAfterMs: 20 });
+    const hung = batcher.submit('hung');
+    await tick();
+    // Act: with the only slot taken by the hung batch, a later item is still handled
+    const later = await batcher.submit('later');
+    // Assert
+    expect(later).toBe('later');
+    release();
+    await expect(hung).resolves.toBe('hung');
+  }, 10_000);
 });

@@ -3,6 +3,12 @@ export interface MicroBatcherOptions {
   maxBatchSize: number;
   /** Most handler calls running at once; items arriving meanwhile wait and form the next batch. */
   maxInFlight: number;
+  /**
+   * A batch still running after this many milliseconds stops counting against `maxInFlight`, so
+   * one hung call (a stuck database connection) cannot hold up every later item; its own items
+   * still wait for its outcome. Unset: a batch holds its slot until it ends.
+   */
+  stallAfterMs?: number;
 }
 
 interface Pending<T, R> {
@@ -51,14 +57,23 @@ export class MicroBatcher<T, R> {
 
   private async run(batch: Pending<T, R>[]): Promise<void> {
     this.inFlight++;
+    let holdsSlot = true;
+    const releaseSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.inFlight--;
+      this.schedule();
+    };
+    const stall = this.options.stallAfterMs === undefined ? undefined : setTimeout(releaseSlot, this.options.stallAfterMs);
+    stall?.unref();
     try {
       const results = await this.handler(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
       for (const p of batch) p.reject(error);
     } finally {
-      this.inFlight--;
-      this.schedule();
+      clearTimeout(stall);
+      releaseSlot();
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { ModelHealthIndicator } from './model.health';
 
 @ApiTags('health')
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly model: ModelHealthIndicator,
+    private readonly writes: DatabaseWritesHealthIndicator,
   ) {}
 
   /** The original service's health check; kept as is for its clients. */
@@ -29,11 +31,12 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and the model is loaded' })
+  @ApiOperation({ summary: 'Readiness: the database answers and accepts writes, and the model is loaded' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   ready() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1500 }),
+      () => this.writes.isHealthy('database_writes'),
       () => this.model.isHealthy('model'),
     ]);
   }

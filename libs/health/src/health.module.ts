@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { HealthController } from './health.controller';
 import { ModelHealthIndicator } from './model.health';
 
@@ -7,6 +8,6 @@ import { ModelHealthIndicator } from './model.health';
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
   controllers: [HealthController],
-  providers: [ModelHealthIndicator],
+  providers: [ModelHealthIndicator, DatabaseWritesHealthIndicator],
 })
 export class HealthModule {}

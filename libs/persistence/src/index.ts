@@ -1,6 +1,14 @@
 export { PersistenceModule } from './persistence.module';
 export type { PersistenceModuleOptions, PersistenceModuleAsyncOptions } from './persistence.options';
 export { MAX_ROW_ID, PredictionLogRepository } from './prediction-log.repository';
-export type { NewPredictionRecord, PredictionRecord, PredictionQuery } from './prediction-log.repository';
+export { DatabaseWriteHealth } from './database-write-health';
+export type {
+  NewPredictionRecord,
+  PredictionQuery,
+  PredictionRecord,
+  RecordOutcome,
+  StoredPrediction,
+} from './prediction-log.repository';
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
+export type { WriteOutcome } from './persistence.errors';
 export { RetentionService } from './retention.service';

@@ -18,6 +18,14 @@ export class ModelInputEntity {
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 
+  /**
+   * The client's Idempotency-Key (a batch item's own key, or `<header key>#<index>`); unique when
+   * set. 200: room for a 128-character key, `#` and an index.
+   */
+  @Index('model_inputs_idempotency_key_idx', { unique: true })
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true })
+  idempotencyKey: string | null;
+
   // Insert-only cascade, so a save through the entities can never update an output by accident. The hot
   // path writes both rows with one statement per batch instead (prediction-writers.ts); deletes
   // cascade in the database (ON DELETE CASCADE on model_outputs.input_id).

@@ -1,7 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
+import { DatabaseWriteHealth } from './database-write-health';
+import { runMigrations } from './migration-runner';
+import { MigrationFailedError } from './persistence.errors';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { RetentionService } from './retention.service';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
@@ -25,16 +29,24 @@ export class PersistenceModule {
               ...buildDataSourceOptions(settings),
               retryAttempts: settings.retryAttempts ?? 5,
               retryDelay: 2000,
+              // An unreachable database is worth retrying (with its message); a failed migration is not.
+              verboseRetryLog: true,
+              toRetry: (error: unknown) => !(error instanceof MigrationFailedError),
             };
+          },
+          dataSourceFactory: async (dataSourceOptions?: DataSourceOptions) => {
+            if (dataSourceOptions!.migrationsRun) await runMigrations(dataSourceOptions!);
+            return new DataSource({ ...dataSourceOptions!, migrationsRun: false });
           },
         }),
       ],
       providers: [
         optionsProvider(PERSISTENCE_OPTIONS, options),
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
+        DatabaseWriteHealth,
         RetentionService,
       ],
-      exports: [PredictionLogRepository, RetentionService],
+      exports: [PredictionLogRepository, DatabaseWriteHealth, RetentionService],
     };
   }
 }

@@ -21,6 +21,13 @@ export interface PersistenceModuleOptions {
    */
   connectTimeoutMs?: number;
   /**
+   * Longest a PostgreSQL statement may run (server-side `statement_timeout`, and a client-side
+   * read timeout slightly longer for a connection that went silent). A write that hits it fails
+   * with DatabaseUnavailableError; with `connectTimeoutMs` it bounds every database call. 0: no limit.
+   * @default 5000
+   */
+  statementTimeoutMs?: number;
+  /**
    * Apply pending migrations at start-up.
    * @default true
    */
@@ -33,9 +40,10 @@ export interface PersistenceModuleOptions {
   /**
    * Group commit of concurrent `record` calls: batches of at most `maxBatchSize`, at most
    * `maxInFlight` transactions at once. `false` writes each prediction in its own transaction.
-   * @default { maxBatchSize: 128, maxInFlight: 2 }
+   * A shared transaction still running after `stallAfterMs` frees its slot for the next batch.
+   * @default { maxBatchSize: 128, maxInFlight: 2, stallAfterMs: 200 }
    */
-  groupCommit?: false | { maxBatchSize?: number; maxInFlight?: number };
+  groupCommit?: false | { maxBatchSize?: number; maxInFlight?: number; stallAfterMs?: number };
   /**
    * Delete inputs (and, by cascade, their predictions) older than `days`, at start-up and every
    * `intervalMs` (default one hour). Unset: keep everything.

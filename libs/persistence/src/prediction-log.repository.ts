@@ -11,6 +11,11 @@ export interface NewPredictionRecord {
   modelVersion: string;
   /** Contribution of each model feature to the log-odds, by name; kept so "why" survives model changes. */
   contributions: Record<string, number> | null;
+  /**
+   * The client's key for this prediction (unique): a later record with the same key stores
+   * nothing and returns the stored prediction instead.
+   */
+  idempotencyKey?: string;
 }
 
 /** A stored prediction: one `model_outputs` row with its `model_inputs` row. */
@@ -35,15 +40,30 @@ export interface PredictionQuery {
   minProbability?: number;
 }
 
+/** A committed prediction; `replayed` when its idempotency key was stored before and nothing new was. */
+export interface StoredPrediction {
+  record: PredictionRecord;
+  replayed: boolean;
+}
+
+/** One entry of `recordMany`: stored (or replayed), or refused by the database for itself alone. */
+export type RecordOutcome = ({ stored: true } & StoredPrediction) | { stored: false; error: unknown };
+
 /**
  * The prediction ledger port. `record` resolves only once both rows are committed, in one
  * transaction (possibly shared with concurrent calls); it rejects with DatabaseUnavailableError
- * when the database cannot be reached.
+ * when the database cannot be reached or does not answer in time (its `outcome` says whether
+ * anything may have been stored). An entry the database refuses for itself (a value it cannot
+ * store) fails alone, never the entries sharing its transaction.
  */
 export abstract class PredictionLogRepository {
-  abstract record(entry: NewPredictionRecord): Promise<PredictionRecord>;
-  /** Many predictions in one transaction: all committed, or none. */
-  abstract recordMany(entries: readonly NewPredictionRecord[]): Promise<PredictionRecord[]>;
+  abstract record(entry: NewPredictionRecord): Promise<StoredPrediction>;
+  /**
+   * Many predictions in one transaction. If the database refuses one entry for itself, the others
+   * are stored one by one and that entry's outcome holds the error. Rejects with
+   * DatabaseUnavailableError when the database is unavailable.
+   */
+  abstract recordMany(entries: readonly NewPredictionRecord[]): Promise<RecordOutcome[]>;
   abstract findById(id: number): Promise<PredictionRecord | null>;
   /** Newest first, at most `query.limit` records. */
   abstract list(query: PredictionQuery): Promise<PredictionRecord[]>;

@@ -13,5 +13,6 @@ export function toPredictionRecord(output: ModelOutputEntity, input = output.inp
     modelVersion: output.modelVersion,
     contributions: output.contributions,
     createdAt: output.createdAt,
+    ...(input.idempotencyKey === null ? {} : { idempotencyKey: input.idempotencyKey }),
   };
 }

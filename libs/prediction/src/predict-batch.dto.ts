@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
 import { PredictRequestDto } from '@app/validation';
 import { PredictionResponseDto } from './prediction-response.dto';
@@ -8,7 +8,13 @@ import { PredictionResponseDto } from './prediction-response.dto';
  * validates the items one by one, so one bad item rejects only itself).
  */
 export class PredictBatchRequestDto {
-  @ApiProperty({ type: [PredictRequestDto], minItems: 1, description: 'Each item is a POST /predict body' })
+  @ApiProperty({
+    type: [PredictRequestDto],
+    minItems: 1,
+    description:
+      'Each item is a POST /predict body, with an optional `idempotency_key` of its own (8-128 characters: letters, ' +
+      'digits, `. _ : -`); without one, an item\'s key is `<Idempotency-Key>#<index>` when the header is sent',
+  })
   items: unknown[];
 }
 
@@ -16,21 +22,32 @@ export class BatchItemResultDto {
   @ApiProperty({ example: 0, description: 'Position of the item in `items`' })
   index: number;
 
-  @ApiProperty({ enum: [200, 400], description: '200: predicted and stored; 400: invalid, see `error`' })
-  status: 200 | 400;
+  @ApiProperty({
+    enum: [200, 400, 422, 500],
+    description:
+      '200: predicted and stored (or stored before, see `replayed`); 400: invalid, see `error`; 422: its idempotency ' +
+      'key was used for other features; 500: the database refused this item (a bug; the other items are stored)',
+  })
+  status: 200 | 400 | 422 | 500;
+
+  @ApiPropertyOptional({
+    example: true,
+    description: 'Present and true when the item\'s idempotency key was stored before: `result` is the stored answer, nothing new was stored',
+  })
+  replayed?: boolean;
 
   @ApiProperty({ type: PredictionResponseDto, required: false })
   result?: PredictionResponseDto;
 
-  @ApiProperty({ type: ErrorResponseDto, required: false, description: 'The same body /predict answers with 400' })
+  @ApiProperty({ type: ErrorResponseDto, required: false, description: 'The error body /predict would answer with' })
   error?: ErrorResponseDto;
 }
 
 export class PredictBatchResponseDto {
-  @ApiProperty({ example: 999, description: 'Items predicted and stored (one transaction)' })
+  @ApiProperty({ example: 999, description: 'Items answered 200: predicted and stored (one transaction), or replayed' })
   stored: number;
 
-  @ApiProperty({ example: 1, description: 'Invalid items, not stored' })
+  @ApiProperty({ example: 1, description: 'Items not stored (status 400, 422 or 500)' })
   rejected: number;
 
   @ApiProperty({ type: [BatchItemResultDto], description: 'One entry per item, in order' })

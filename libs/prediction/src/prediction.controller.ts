@@ -1,18 +1,35 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
+  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { Response } from 'express';
 import { ErrorResponseDto, PredictKeyRequired } from '@app/common';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, PredictRequestDto } from '@app/validation';
 import { PredictBatchRequestDto, PredictBatchResponseDto } from './predict-batch.dto';
 import { PredictionResponseDto } from './prediction-response.dto';
 import { PredictionService } from './prediction.service';
+import { parseIdempotencyKey } from './idempotency';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes retries safe: a request with a key already stored returns the stored answer (same ids, header ' +
+    '`Idempotent-Replayed: true`) and stores nothing; the same key with other features is a 422. 8-128 characters: ' +
+    'letters, digits, `. _ : -` (a UUID fits).',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+};
+const UNAVAILABLE =
+  'Database or model unavailable, or the database did not answer in time; retry after Retry-After seconds. `detail` ' +
+  'says whether anything may have been stored; a retry with the same Idempotency-Key never stores twice';
 
 @ApiTags('prediction')
 @PredictKeyRequired()
@@ -28,6 +45,7 @@ export class PredictionController {
       'Validates the 27 raw features, scores them with the ONNX model and stores the request and the answer ' +
       'in one transaction before responding: a 200 means both rows are committed.',
   })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({
     type: PredictRequestDto,
     examples: {
@@ -35,12 +53,26 @@ export class PredictionController {
       likelyToLeave: { summary: 'An employee likely to leave', value: { features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } },
     },
   })
-  @ApiOkResponse({ type: PredictionResponseDto, description: 'Predicted and stored' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed JSON or invalid features; every problem is listed' })
+  @ApiOkResponse({
+    type: PredictionResponseDto,
+    description: 'Predicted and stored, or (with `Idempotent-Replayed: true`) stored by an earlier request with the same key',
+    headers: { 'Idempotent-Replayed': { description: '`true` on a replayed answer', schema: { type: 'string' } } },
+  })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Malformed JSON, invalid features or a malformed Idempotency-Key; every problem is listed',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over the size limit' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; retry after Retry-After seconds' })
-  predict(@Body() body: PredictRequestDto): Promise<PredictionResponseDto> {
-    return this.predictions.predict(body);
+  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used for other features' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: UNAVAILABLE })
+  async predict(
+    @Body() body: PredictRequestDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PredictionResponseDto> {
+    const { response, replayed } = await this.predictions.predict(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name));
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return response;
   }
 
   @Post('predict/batch')
@@ -52,6 +84,7 @@ export class PredictionController {
       'same 400 body as /predict, valid ones are scored in one inference run and stored in one transaction ' +
       'before the response. A 200 means every item marked 200 is stored.',
   })
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({
     type: PredictBatchRequestDto,
     examples: {
@@ -64,10 +97,13 @@ export class PredictionController {
   @ApiOkResponse({ type: PredictBatchResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`items` missing, empty or not an array' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'More items than allowed, or body over BATCH_BODY_LIMIT' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database or model unavailable; nothing stored' })
-  // Declared `unknown` so that the global pipe leaves it alone: the service checks the envelope and
-  // then each item on its own, so a malformed item cannot fail (or stall) the others.
-  predictBatch(@Body() body: unknown): Promise<PredictBatchResponseDto> {
-    return this.predictions.predictBatch(body);
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: UNAVAILABLE })
+  // The body is declared `unknown` so that the global pipe leaves it alone: the service checks the
+  // envelope and then each item on its own, so a malformed item cannot fail (or stall) the others.
+  predictBatch(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+  ): Promise<PredictBatchResponseDto> {
+    return this.predictions.predictBatch(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name));
   }
 }

@@ -9,3 +9,10 @@ export class BatchTooLargeError extends AttritionServiceError {
     super(`A batch may hold at most ${limit} items; this one has ${size}`);
   }
 }
+
+/** An idempotency key already stored a prediction made from different features. */
+export class IdempotencyKeyReusedError extends AttritionServiceError {
+  constructor(keyName: string) {
+    super(`${keyName} was already used for a prediction with different features; use a new key for a new request`);
+  }
+}

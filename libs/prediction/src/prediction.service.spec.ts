@@ -5,7 +5,7 @@ import { DatabaseUnavailableError, NewPredictionRecord, PredictionLogRepository 
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, FeatureMapper, PredictRequestDto, RequestValidator } from '@app/validation';
 import { VALIDATION_OPTIONS } from '../../validation/src/request-validator';
 import { loadContract } from '../../../test/fixtures/artifacts';
-import { BatchTooLargeError, FeatureMismatchError } from './prediction.errors';
+import { BatchTooLargeError, FeatureMismatchError, IdempotencyKeyReusedError } from './prediction.errors';
 import { PREDICTION_OPTIONS } from './prediction.options';
 import { PredictionService } from './prediction.service';
 
@@ -53,9 +53,12 @@ describe('PredictionService', () => {
 
   beforeEach(() => {
     runner = new FakeRunner(manifest);
-    record = jest.fn(async (entry: NewPredictionRecord) => ({ ...entry, id: 7, inputId: 3, createdAt: new Date() }));
+    record = jest.fn(async (entry: NewPredictionRecord) => ({
+      record: { ...entry, id: 7, inputId: 3, createdAt: new Date() },
+      replayed: false,
+    }));
     recordMany = jest.fn(async (entries: NewPredictionRecord[]) =>
-      entries.map((entry, i) => ({ ...entry, id: 100 + i, inputId: 200 + i, createdAt: new Date() })),
+      entries.map((entry, i) => ({ stored: true, record: { ...entry, id: 100 + i, inputId: 200 + i, createdAt: new Date() }, replayed: false })),
     );
   });
 
@@ -63,8 +66,9 @@ describe('PredictionService', () => {
     // Arrange
     const service = await serviceWith(runner, { record });
     // Act
-    const response = await service.predict(request({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }));
+    const { response, replayed } = await service.predict(request({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }));
     // Assert
+    expect(replayed).toBe(false);
     expect(runner.calls).toEqual([[EXAMPLE_EMPLOYEE_LIKELY_TO_STAY]]);
     expect(record).toHaveBeenCalledWith({
       features: EXAMPLE_EMPLOYEE_LIKELY_TO_STAY,
@@ -73,6 +77,7 @@ describe('PredictionService', () => {
       threshold: manifest.threshold,
       modelVersion: manifest.model.version,
       contributions: expect.objectContaining({ [manifest.contributions.names[0]]: -0.2 }),
+      idempotencyKey: undefined,
     });
     expect(Object.keys(record.mock.calls[0][0].contributions)).toEqual(manifest.contributions.names);
     expect(response).toEqual({
@@ -88,7 +93,7 @@ describe('PredictionService', () => {
 
   it('names ignored derived and unknown keys, unseen categories and extrapolations in warnings', async () => {
     const service = await serviceWith(runner, { record });
-    const response = await service.predict(
+    const { response } = await service.predict(
       request({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, taux_volatilite: 0.2, foo: 1, poste: 'Astronaute', age: 65 }),
     );
     expect(response.warnings.map((w) => [w.feature, w.type])).toEqual([
@@ -103,7 +108,7 @@ describe('PredictionService', () => {
 
   it('explains on request: the largest contributions each way, with the values sent', async () => {
     const service = await serviceWith(runner, { record });
-    const response = await service.predict(
+    const { response } = await service.predict(
       plainToInstance(PredictRequestDto, { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }, explain: true }),
     );
     const names = manifest.contributions.names;
@@ -125,7 +130,42 @@ describe('PredictionService', () => {
     );
   });
 
+  it('replays an answer stored under the same key with the same features, and refuses other features', async () => {
+    // Arrange: the repository finds the key already stored, with the example's features
+    const stored = { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY };
+    record.mockImplementation(async (entry: NewPredictionRecord) => ({
+      record: { ...entry, features: stored, id: 7, inputId: 3, createdAt: new Date() },
+      replayed: true,
+    }));
+    const service = await serviceWith(runner, { record });
+    // Act / Assert
+    await expect(service.predict(request({ ...stored }), 'key-0001')).resolves.toMatchObject({ replayed: true, response: { id: 7 } });
+    expect(record.mock.calls[0][0].idempotencyKey).toBe('key-0001');
+    await expect(service.predict(request({ ...stored, age: 30 }), 'key-0001')).rejects.toThrow(IdempotencyKeyReusedError);
+  });
+
   describe('predictBatch', () => {
+    it('answers an item the database refused with 500 and keeps the others; derives item keys from the batch key', async () => {
+      // Arrange
+      recordMany.mockImplementation(async (entries: NewPredictionRecord[]) =>
+        entries.map((entry, i) =>
+          i === 1
+            ? { stored: false, error: Object.assign(new Error('refused'), { code: '22P05' }) }
+            : { stored: true, record: { ...entry, id: 100 + i, inputId: 200 + i, createdAt: new Date() }, replayed: false },
+        ),
+      );
+      const service = await serviceWith(runner, { record, recordMany });
+      const item = { features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } };
+      // Act
+      const response = await service.predictBatch({ items: [item, { ...item, idempotency_key: 'own-key-1' }, { ...item, idempotency_key: '#' }] }, 'batch-key');
+      // Assert
+      expect(response.results.map((r) => r.status)).toEqual([200, 500, 400]);
+      expect(response.results[1].error).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' });
+      expect(response.results[2].error!.errors).toEqual([expect.objectContaining({ feature: 'idempotency_key' })]);
+      expect(response).toMatchObject({ stored: 1, rejected: 2 });
+      expect(recordMany.mock.calls[0][0].map((e: NewPredictionRecord) => e.idempotencyKey)).toEqual(['batch-key#0', 'own-key-1']);
+    });
+
     it('answers invalid items by index, scores the valid ones in one run and stores them in one call', async () => {
       // Arrange
       const service = await serviceWith(runner, { record, recordMany });
@@ -140,6 +180,7 @@ describe('PredictionService', () => {
       expect(response.stored).toBe(2);
       expect(response.rejected).toBe(1);
       expect(response.results.map((r) => [r.index, r.status])).toEqual([[0, 200], [1, 400], [2, 200]]);
+      expect(response.results[0]).not.toHaveProperty('replayed');
       expect(response.results[1].error).toMatchObject({ statusCode: 400, error: 'Bad Request', errors: [expect.objectContaining({ feature: 'age' })] });
       expect(response.results[2].result).toMatchObject({ id: 101, input_id: 201, warnings: [expect.objectContaining({ feature: 'taux_volatilite' })] });
       expect(runner.calls).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { badRequestBody, YieldBudget } from '@app/common';
 import { AttritionScore, ModelManifest, ModelRunner } from '@app/inference';
-import { NewPredictionRecord, PredictionLogRepository, PredictionRecord } from '@app/persistence';
+import { NewPredictionRecord, PredictionLogRepository, PredictionRecord, RecordOutcome } from '@app/persistence';
 import {
   FeatureMapper,
   FeatureValidationError,
@@ -11,8 +11,9 @@ import {
   RequestValidator,
 } from '@app/validation';
 import { explain } from './explanation';
+import { parseIdempotencyKey, sameFeatures } from './idempotency';
 import { BatchItemResultDto, PredictBatchResponseDto } from './predict-batch.dto';
-import { BatchTooLargeError, FeatureMismatchError } from './prediction.errors';
+import { BatchTooLargeError, FeatureMismatchError, IdempotencyKeyReusedError } from './prediction.errors';
 import { PREDICTION_OPTIONS, PredictionModuleOptions } from './prediction.options';
 import { PredictionResponseDto, PredictionWarningDto } from './prediction-response.dto';
 import { TrainingDomain } from './training-domain';
@@ -20,6 +21,13 @@ import { TrainingDomain } from './training-domain';
 const DEFAULT_MAX_BATCH_ITEMS = 1000;
 /** Ignored keys named one by one in `warnings`; the rest are counted in one more warning. */
 const MAX_NAMED_IGNORED_KEYS = 20;
+const ITEM_KEY = 'idempotency_key';
+
+/** An answer, and whether it is the stored answer to an earlier request with the same idempotency key. */
+export interface PredictionOutcome {
+  response: PredictionResponseDto;
+  replayed: boolean;
+}
 
 /** Validate (the pipe, or item by item for batches) -> warn -> infer -> persist -> answer. */
 @Injectable()
@@ -48,40 +56,49 @@ export class PredictionService implements OnModuleInit {
     this.domain = new TrainingDomain(manifest);
   }
 
-  async predict(request: PredictRequestDto): Promise<PredictionResponseDto> {
+  /**
+   * With an idempotency key, a retry of a stored request returns the stored answer (`replayed`)
+   * and stores nothing; the same key with other features is an IdempotencyKeyReusedError.
+   */
+  async predict(request: PredictRequestDto, idempotencyKey?: string): Promise<PredictionOutcome> {
     const started = performance.now();
     const mapped = this.mapper.map(request.features);
     const manifest = this.runner.manifest;
     const [score] = await this.runner.score([mapped.features]);
-    const entry = toEntry(mapped, score, manifest);
-    const record = await this.log.record(entry);
+    const entry = toEntry(mapped, score, manifest, idempotencyKey);
+    const { record, replayed } = await this.log.record(entry);
+    if (replayed && !sameFeatures(record.features, entry.features)) throw new IdempotencyKeyReusedError('Idempotency-Key');
     if (Logger.isLevelEnabled('log')) {
       this.logger.log(
-        `prediction ${record.id} model ${record.modelVersion}: ${record.prediction} ` +
+        `prediction ${record.id} model ${record.modelVersion}: ${record.prediction}${replayed ? ' (replayed)' : ''} ` +
           `in ${(performance.now() - started).toFixed(2)} ms`,
       );
     }
-    return this.respond(request, mapped, record);
+    return { response: this.respond(request, mapped, record), replayed };
   }
 
   /**
-   * One inference run and one transaction for all valid items; invalid items are answered by index.
-   * Validation yields to the event loop every few milliseconds, so a large batch never holds up
-   * the requests of other clients for long.
+   * One inference run and one transaction for all valid items; invalid items are answered by
+   * index, and so is an item the database refuses (the others are still stored). An item's key is
+   * its own `idempotency_key`, else `<idempotencyKey>#<index>` when the batch has one. Validation
+   * yields to the event loop every few milliseconds, so a large batch never holds up the requests
+   * of other clients for long.
    */
-  async predictBatch(body: unknown): Promise<PredictBatchResponseDto> {
+  async predictBatch(body: unknown, idempotencyKey?: string): Promise<PredictBatchResponseDto> {
     const items = batchItems(body);
     const limit = this.options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     if (items.length > limit) throw new BatchTooLargeError(limit, items.length);
     const started = performance.now();
     const results = new Array<BatchItemResultDto>(items.length);
-    const valid: { index: number; request: PredictRequestDto; mapped: MappedFeatures }[] = [];
+    const valid: { index: number; request: PredictRequestDto; mapped: MappedFeatures; key?: string }[] = [];
     const budget = new YieldBudget();
     for (const [index, item] of items.entries()) {
       await budget.check();
       try {
+        const own = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[ITEM_KEY] : undefined;
+        const key = parseIdempotencyKey(own, ITEM_KEY) ?? (idempotencyKey && `${idempotencyKey}#${index}`);
         const request = await this.validator.validate(PredictRequestDto, item);
-        valid.push({ index, request, mapped: this.mapper.map(request.features) });
+        valid.push({ index, request, mapped: this.mapper.map(request.features), key });
       } catch (error) {
         if (!(error instanceof FeatureValidationError)) throw error;
         results[index] = { index, status: 400, error: badRequestBody(error.message, error.problems) };
@@ -90,18 +107,31 @@ export class PredictionService implements OnModuleInit {
     if (valid.length > 0) {
       const manifest = this.runner.manifest;
       const scores = await this.runner.score(valid.map((v) => v.mapped.features));
-      const records = await this.log.recordMany(valid.map((v, i) => toEntry(v.mapped, scores[i], manifest)));
-      valid.forEach((v, i) => {
-        results[v.index] = { index: v.index, status: 200, result: this.respond(v.request, v.mapped, records[i]) };
-      });
+      const outcomes = await this.log.recordMany(valid.map((v, i) => toEntry(v.mapped, scores[i], manifest, v.key)));
+      valid.forEach((v, i) => (results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i])));
     }
+    const stored = results.filter((r) => r.status === 200).length;
     if (Logger.isLevelEnabled('log')) {
       this.logger.log(
-        `batch of ${items.length}: ${valid.length} stored, ${items.length - valid.length} rejected ` +
+        `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected ` +
           `in ${(performance.now() - started).toFixed(1)} ms`,
       );
     }
-    return { stored: valid.length, rejected: items.length - valid.length, results };
+    return { stored, rejected: items.length - stored, results };
+  }
+
+  private itemResult(index: number, request: PredictRequestDto, mapped: MappedFeatures, outcome: RecordOutcome): BatchItemResultDto {
+    if (!outcome.stored) {
+      // A value the database refuses that validation let through: a bug to fix (the repository logs
+      // its code), reported for this item alone.
+      return { index, status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } };
+    }
+    if (outcome.replayed && !sameFeatures(outcome.record.features, mapped.features)) {
+      const error = new IdempotencyKeyReusedError(`The idempotency key of item ${index}`);
+      return { index, status: 422, error: { statusCode: 422, error: 'Unprocessable Entity', detail: error.message } };
+    }
+    const result = { index, status: 200 as const, result: this.respond(request, mapped, outcome.record) };
+    return outcome.replayed ? { ...result, replayed: true } : result;
   }
 
   private respond(request: PredictRequestDto, mapped: MappedFeatures, record: PredictionRecord): PredictionResponseDto {
@@ -119,7 +149,7 @@ export class PredictionService implements OnModuleInit {
   }
 }
 
-function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelManifest): NewPredictionRecord {
+function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelManifest, idempotencyKey?: string): NewPredictionRecord {
   const contributions: Record<string, number> = {};
   manifest.contributions.names.forEach((name, i) => (contributions[name] = score.contributions[i]));
   return {
@@ -129,6 +159,7 @@ function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelM
     threshold: manifest.threshold,
     modelVersion: manifest.model.version,
     contributions,
+    idempotencyKey,
   };
 }
 

@@ -27,6 +27,7 @@ describe('configuration', () => {
     const app = withEnv({ PORT: '8080', STRICT_CATEGORIES: 'true', ADMIN_API_KEYS: 'a'.repeat(16) + ',' + 'b'.repeat(20) }, appConfig);
     expect(app).toMatchObject({ port: 8080, strictCategories: true, adminApiKeys: ['a'.repeat(16), 'b'.repeat(20)] });
     expect(withEnv({ DATABASE_GROUP_COMMIT: 'false' }, databaseConfig).groupCommit).toBe(false);
+    expect(withEnv({ DATABASE_STATEMENT_TIMEOUT_MS: '1500' }, databaseConfig).statementTimeoutMs).toBe(1500);
     expect(withEnv({ ORT_COALESCE: 'false' }, inferenceConfig).coalesce).toBe(false);
     expect(withEnv({ CONSOLE_DIR: '/srv/console' }, consoleConfig).dir).toBe('/srv/console');
   });
@@ -39,6 +40,7 @@ describe('configuration', () => {
     [appConfig, { LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
     [databaseConfig, { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [databaseConfig, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [databaseConfig, { DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
     [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));

@@ -16,6 +16,9 @@ class DatabaseEnv {
   @IsOptional() @IsInt() @Min(100) @Max(60000)
   DATABASE_CONNECT_TIMEOUT_MS?: number;
 
+  @IsOptional() @IsInt() @Min(100) @Max(600000)
+  DATABASE_STATEMENT_TIMEOUT_MS?: number;
+
   @IsOptional() @IsIn(['true', 'false'])
   DATABASE_MIGRATIONS_RUN?: string;
 
@@ -39,6 +42,7 @@ export const databaseConfig = registerAs('database', (): PersistenceModuleOption
     sqlitePath: env.SQLITE_PATH || undefined,
     poolSize: env.DATABASE_POOL_SIZE,
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     migrationsRun: envFlag(env.DATABASE_MIGRATIONS_RUN, true),
     groupCommit: envFlag(env.DATABASE_GROUP_COMMIT, true) && { maxBatchSize: env.DATABASE_GROUP_COMMIT_MAX_BATCH ?? 128 },
     retention: env.RETENTION_DAYS

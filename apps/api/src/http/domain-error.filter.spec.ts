@@ -1,6 +1,7 @@
 import { ArgumentsHost, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, PredictionNotFoundError } from '@app/persistence';
+import { IdempotencyKeyReusedError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
 import { DomainErrorFilter } from './domain-error.filter';
 import { MalformedJsonError } from './malformed-json.error';
@@ -30,6 +31,32 @@ describe('DomainErrorFilter', () => {
     expect(body.detail).toMatch(detail);
     expect(body.detail).not.toContain('5432');
     expect(headers).toEqual([['Retry-After', '5']]);
+  });
+
+  it.each([
+    ['not-stored', 'The database is unavailable; nothing was stored. Retry later.'],
+    ['unknown', expect.stringMatching(/^The database did not confirm the write in time: it may or may not have been stored\. Retry with the same Idempotency-Key/)],
+    [undefined, 'The database is unavailable. Retry later.'],
+  ] as const)('says what a failed write (%s) may have stored', (outcome, detail) => {
+    expect(respond(new DatabaseUnavailableError('x', { outcome })).body.detail).toEqual(detail);
+  });
+
+  it('maps a reused idempotency key to 422', () => {
+    expect(respond(new IdempotencyKeyReusedError('Idempotency-Key'))).toMatchObject({ status: 422, body: { error: 'Unprocessable Entity' } });
+  });
+
+  it('logs an outage once per interval with a count, not once per 503', () => {
+    // Arrange: one filter answering many requests, as in the app
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const filter = new DomainErrorFilter();
+    const response = { status: jest.fn().mockReturnThis(), json: jest.fn(), setHeader: jest.fn(), removeHeader: jest.fn(), type: jest.fn() };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    // Act
+    for (let i = 0; i < 100; i++) filter.catch(new DatabaseUnavailableError('ECONNREFUSED'), host);
+    // Assert
+    expect(response.status).toHaveBeenCalledTimes(100);
+    expect(warned).toHaveBeenCalledTimes(1);
+    warned.mockRestore();
   });
 
   it('maps a missing prediction to 404', () => {

@@ -3,11 +3,23 @@ import { Response } from 'express';
 import { badRequestBody, ErrorItemDto, ErrorResponseDto } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
-import { BatchTooLargeError } from '@app/prediction';
+import { BatchTooLargeError, IdempotencyKeyReusedError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
+import { RepeatedWarning } from './repeated-warning';
 
 const RETRY_AFTER_SECONDS = '5';
+/** An outage answers every request with 503: log it once per this interval, with a count. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
+
+/** What a 503 says was stored, from DatabaseUnavailableError.outcome (none: a read). */
+const UNAVAILABLE_DETAIL = {
+  'not-stored': 'The database is unavailable; nothing was stored. Retry later.',
+  unknown:
+    'The database did not confirm the write in time: it may or may not have been stored. Retry with the same ' +
+    'Idempotency-Key: a retry returns the stored answer or stores it exactly once.',
+  read: 'The database is unavailable. Retry later.',
+};
 
 /**
  * Errors raised by body-parser before any route runs (http-errors: a 4xx `status`, and a `type`
@@ -26,6 +38,7 @@ interface BodyParserError {
 @Catch()
 export class DomainErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(DomainErrorFilter.name);
+  private readonly outage = new RepeatedWarning(this.logger, OUTAGE_LOG_INTERVAL_MS);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -59,8 +72,11 @@ export class DomainErrorFilter implements ExceptionFilter {
       return { status: 400, detail, errors: [{ feature: 'body', constraint: 'isJson', message: detail }] };
     }
     if (exception instanceof DatabaseUnavailableError) {
-      this.logger.warn(exception.message);
-      return { status: 503, detail: 'The database is unavailable; nothing was stored. Retry later.', retry: true };
+      this.outage.warn(exception.message);
+      return { status: 503, detail: UNAVAILABLE_DETAIL[exception.outcome ?? 'read'], retry: true };
+    }
+    if (exception instanceof IdempotencyKeyReusedError) {
+      return { status: 422, detail: exception.message };
     }
     if (exception instanceof ModelNotReadyError) {
       return { status: 503, detail: 'The model is not loaded yet. Retry later.', retry: true };
