@@ -64,6 +64,7 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
       'CreateModelTables1764400000000',
       'AddContributionsAndHistoryIndexes1764500000000',
       'AddIdempotencyKey1764600000001',
+      'AddInputCreatedAtIndex1764700000000',
     ]);
   }, 120_000);
 
@@ -84,7 +85,8 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
       expect(replica.child.exitCode).toBe(1);
       expect(replica.output).toContain(
         'Database migration failed (pending: CreateModelTables1764400000000, ' +
-          'AddContributionsAndHistoryIndexes1764500000000, AddIdempotencyKey1764600000001): relation "model_inputs" already exists',
+          'AddContributionsAndHistoryIndexes1764500000000, AddIdempotencyKey1764600000001, AddInputCreatedAtIndex1764700000000): ' +
+          'relation "model_inputs" already exists',
       );
       expect(replica.output).not.toContain('Unable to connect to the database');
     } finally {
