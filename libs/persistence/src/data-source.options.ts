@@ -4,6 +4,7 @@ import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { PersistenceModuleOptions } from './persistence.options';
+import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy-retry';
 
 export const DEFAULT_SQLITE_PATH = 'data/attrition.sqlite';
 
@@ -38,7 +39,8 @@ export function buildDataSourceOptions(options: PersistenceModuleOptions): DataS
     enableWAL: true,
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      // Short: a longer wait for another process's lock happens in retryWhileBusy, off the event loop.
+      db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     },
   };
 }

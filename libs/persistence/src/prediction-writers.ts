@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { NewPredictionRecord, PredictionRecord } from './prediction-log.repository';
+import { retryWhileBusy } from './sqlite-busy-retry';
 
 /** Writes many predictions in one transaction; resolves once committed, in input order. */
 export interface PredictionWriter {
@@ -105,7 +106,7 @@ export class SqlitePredictionWriter implements PredictionWriter {
   }
 
   async insertMany(entries: readonly NewPredictionRecord[]): Promise<PredictionRecord[]> {
-    return this.insertAll(entries);
+    return retryWhileBusy(() => this.insertAll(entries));
   }
 }
 
