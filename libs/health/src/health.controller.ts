@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ModelHealthIndicator } from './model.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly model: ModelHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
   ) {}
 
   /** The original service's health check; kept as is for its clients. */
@@ -29,9 +31,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and the model is loaded' })
+  @ApiOperation({ summary: 'Readiness: the database answers, the model is loaded and the process is not shutting down' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   ready() {
+    // A draining process answers 503 at once, without waiting for the database ping.
+    if (this.shutdown.isDraining()) return this.health.check([() => this.shutdown.isHealthy('shutdown')]);
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1500 }),
       () => this.model.isHealthy('model'),

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { ShutdownModule } from '@app/common';
 import { HealthController } from './health.controller';
 import { ModelHealthIndicator } from './model.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 /** `/health` (original contract), `/health/live` and `/health/ready`. */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), ShutdownModule],
   controllers: [HealthController],
-  providers: [ModelHealthIndicator],
+  providers: [ModelHealthIndicator, ShutdownHealthIndicator],
 })
 export class HealthModule {}
