@@ -37,7 +37,6 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use(rewrapJsonSyntaxError);
   app.useGlobalPipes(app.get(RequestValidator).pipe);
   app.useGlobalFilters(new DomainErrorFilter());
-  app.enableShutdownHooks();
   setupSwagger(app);
   return app;
 }
