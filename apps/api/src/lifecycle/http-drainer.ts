@@ -8,8 +8,8 @@ import { Server as NetServer, Socket } from 'node:net';
  * on it; a connection that stays idle is closed after a grace period.
  */
 export class HttpDrainer {
-  /** Every open connection, with its responses not yet finished (empty: the connection is idle). */
-  private readonly connections = new Map<Socket, Set<ServerResponse>>();
+  /** Every open connection, with its responses not yet finished (none: idle since `idleSince`). */
+  private readonly connections = new Map<Socket, Connection>();
   private draining = false;
   private onIdle?: () => void;
 
@@ -22,7 +22,7 @@ export class HttpDrainer {
     private readonly idleGraceMs = 1000,
   ) {
     server.on('connection', (socket: Socket) => {
-      this.connections.set(socket, new Set());
+      this.connections.set(socket, { responses: new Set(), idleSince: Date.now() });
       socket.once('close', () => {
         this.connections.delete(socket);
         if (this.connections.size === 0) this.onIdle?.();
@@ -48,9 +48,9 @@ export class HttpDrainer {
   async drain(deadline: number): Promise<number> {
     this.stopAccepting();
     this.draining = true;
-    for (const [socket, responses] of this.connections) {
+    for (const [socket, { responses }] of this.connections) {
       for (const response of responses) closeAfter(response);
-      if (responses.size === 0) this.closeIfStillIdle(socket);
+      if (responses.size === 0) this.closeWhenIdleFor(socket, this.idleGraceMs);
     }
     if (this.connections.size > 0) {
       await new Promise<void>((resolve) => {
@@ -67,22 +67,34 @@ export class HttpDrainer {
   }
 
   private track(socket: Socket, response: ServerResponse): void {
-    const responses = this.connections.get(socket);
-    if (!responses) return;
-    responses.add(response);
+    const connection = this.connections.get(socket);
+    if (!connection) return;
+    connection.responses.add(response);
     if (this.draining) closeAfter(response);
     response.once('close', () => {
-      responses.delete(response);
+      connection.responses.delete(response);
+      if (connection.responses.size > 0) return;
+      connection.idleSince = Date.now();
       // Headers sent before the drain began kept the connection alive: close it once idle.
-      if (this.draining && responses.size === 0) this.closeIfStillIdle(socket);
+      if (this.draining) this.closeWhenIdleFor(socket, this.idleGraceMs);
     });
   }
 
-  private closeIfStillIdle(socket: Socket): void {
+  /** Destroys the connection once it has carried no request for `graceMs` in a row. */
+  private closeWhenIdleFor(socket: Socket, graceMs: number): void {
     setTimeout(() => {
-      if (this.connections.get(socket)?.size === 0) socket.destroy();
-    }, this.idleGraceMs).unref();
+      const connection = this.connections.get(socket);
+      if (!connection || connection.responses.size > 0) return;
+      const idleMs = Date.now() - connection.idleSince;
+      if (idleMs >= this.idleGraceMs) socket.destroy();
+      else this.closeWhenIdleFor(socket, this.idleGraceMs - idleMs);
+    }, graceMs).unref();
   }
+}
+
+interface Connection {
+  responses: Set<ServerResponse>;
+  idleSince: number;
 }
 
 /** Node closes the connection once a response with this header is sent. */
