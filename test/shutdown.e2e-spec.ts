@@ -69,7 +69,12 @@ async function sigtermUnderLoad(
   await sleep(LOAD_BEFORE_SIGNAL_MS);
   const signalledAt = Date.now();
   await signal(app.pid);
-  const exit = await app.exited;
+  const exit = await Promise.race([
+    app.exited,
+    sleep(SHUTDOWN_TIMEOUT_MS + 5000).then(() => {
+      throw new Error(`No exit ${SHUTDOWN_TIMEOUT_MS + 5000} ms after the signal:\n${app.output().slice(-2000)}`);
+    }),
+  ]);
   exited = true;
   await Promise.all([...clients, probe]);
   return { predictions, readiness, signalledAt, exit };

@@ -1,6 +1,7 @@
 import { appConfig } from './app.config';
 import { databaseConfig } from './database.config';
 import { inferenceConfig } from './inference.config';
+import { shutdownTimeoutMs } from './shutdown.config';
 
 /** Runs a config factory with exactly `env` as the environment. */
 function withEnv<T>(env: Record<string, string>, factory: () => T): T {
@@ -19,6 +20,7 @@ describe('configuration', () => {
     expect(withEnv({}, databaseConfig)).toMatchObject({ url: undefined, migrationsRun: true, groupCommit: { maxBatchSize: 128 } });
     expect(withEnv({}, inferenceConfig)).toMatchObject({ intraOpNumThreads: 1, coalesce: true });
     expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
+    expect(withEnv({}, shutdownTimeoutMs)).toBe(10_000);
   });
 
   it('reads the documented variables', () => {
@@ -37,6 +39,7 @@ describe('configuration', () => {
     [databaseConfig, { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [databaseConfig, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
+    [shutdownTimeoutMs, { SHUTDOWN_TIMEOUT_MS: '10' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
   });
