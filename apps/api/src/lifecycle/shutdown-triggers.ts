@@ -12,10 +12,10 @@ import { GracefulShutdown } from './graceful-shutdown';
  * exits at once with 0, since no connection was accepted yet.
  */
 export function installShutdownTriggers(): (shutdown: GracefulShutdown) => void {
-  let app: GracefulShutdown | undefined;
+  let started: GracefulShutdown | undefined;
   const finish = (reason: string) => {
-    if (!app) process.exit(0);
-    void app.finish(reason).then(
+    if (!started) process.exit(0);
+    void started.finish(reason).then(
       (code) => process.exit(code),
       () => process.exit(1),
     );
@@ -27,8 +27,8 @@ export function installShutdownTriggers(): (shutdown: GracefulShutdown) => void 
     process.on('SIGINT', () => undefined);
     process.on('message', (message: { cmd?: string }) => {
       if (message?.cmd === STOP_ACCEPTING) {
-        if (!app) process.exit(0);
-        app.stopAccepting('Asked by the cluster primary');
+        if (!started) process.exit(0);
+        started.stopAccepting('Asked by the cluster primary');
         process.send?.({ cmd: STOPPED_ACCEPTING });
       } else if (message?.cmd === DRAIN) {
         finish('Asked by the cluster primary');
@@ -36,6 +36,6 @@ export function installShutdownTriggers(): (shutdown: GracefulShutdown) => void 
     });
   }
   return (shutdown) => {
-    app = shutdown;
+    started = shutdown;
   };
 }
