@@ -25,13 +25,16 @@ export function supervise(workers: number, timeoutMs: number): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let started = 0;
   let stopping = false;
+  const listening = new Set<Worker>();
   const fork = () => {
     const worker = cluster.fork();
     worker.once('listening', () => {
+      listening.add(worker);
       started++;
       if (started === 1) for (let i = 1; i < workers; i++) fork();
     });
     worker.once('exit', (code, signal) => {
+      listening.delete(worker);
       if (stopping) return;
       if (started < workers) {
         logger.error(`A worker failed to start (exit code ${code}); stopping`);
@@ -46,16 +49,23 @@ export function supervise(workers: number, timeoutMs: number): void {
     if (stopping) return;
     stopping = true;
     const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-    logger.log(`${signal}: draining ${live.length} worker(s) (at most ${timeoutMs} ms)`);
+    // A worker still starting (a replacement) has no connection to drain: it is just stopped.
+    const starting = live.filter((w) => !listening.has(w));
+    const serving = live.filter((w) => listening.has(w));
+    for (const w of starting) w.process.kill('SIGTERM');
+    logger.log(`${signal}: draining ${serving.length} worker(s) (at most ${timeoutMs} ms)`);
     setTimeout(() => {
       logger.error(`Workers still running ${timeoutMs + 1000} ms after ${signal}; killing them`);
       for (const w of live) if (!w.isDead()) w.process.kill('SIGKILL');
       process.exit(1);
     }, timeoutMs + 1000).unref();
-    const exits = live.map((w) => new Promise<number>((resolve) => w.once('exit', (code) => resolve(code ?? 1))));
-    await Promise.all(live.map((w) => stoppedAccepting(w)));
-    for (const w of live) if (w.isConnected()) w.send({ cmd: DRAIN });
+    const exited = (w: Worker) => new Promise<number>((resolve) => w.once('exit', (code) => resolve(code ?? 1)));
+    const exits = serving.map(exited);
+    const stopped = Promise.all(starting.map(exited));
+    await Promise.all(serving.map((w) => stoppedAccepting(w)));
+    for (const w of serving) if (w.isConnected()) w.send({ cmd: DRAIN });
     const codes = await Promise.all(exits);
+    await stopped;
     const failed = codes.filter((code) => code !== 0).length;
     if (failed > 0) logger.error(`${failed} worker(s) did not shut down cleanly`);
     else logger.log('All workers drained; exiting');
@@ -66,7 +76,7 @@ export function supervise(workers: number, timeoutMs: number): void {
   fork();
 }
 
-/** Asks a worker to stop accepting; resolves on its answer, or when it exits (a worker still starting exits). */
+/** Asks a worker to stop accepting; resolves on its answer, or when it exits. */
 function stoppedAccepting(worker: Worker): Promise<void> {
   return new Promise((resolve) => {
     const onMessage = (message: { cmd?: string }) => {
