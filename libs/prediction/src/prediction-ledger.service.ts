@@ -15,7 +15,7 @@ import { ListPredictionsQuery } from './list-predictions.query';
 import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
 
 const DEFAULT_PAGE_SIZE = 50;
-const EXPORT_BATCH_SIZE = 250;
+const EXPORT_BATCH_SIZE = 100;
 const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold'];
 
 /** Reads and erases the prediction history: pages, single items, CSV export, erasure. */
