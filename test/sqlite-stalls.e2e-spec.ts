@@ -7,8 +7,12 @@ import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, TestApp, useTestApp } from './support/app';
 
 const ROOT = join(__dirname, '..');
-/** Generous next to the < 100 ms measured: the machine running the tests is shared and noisy. */
-const MAX_PROBE_MS = 1000;
+/**
+ * Generous next to the < 100 ms measured, and on the 99th percentile rather than the maximum: the
+ * machine running the tests is shared and noisy (single probes took up to 0.8 s under a load
+ * average of 13), while a stall shows in most probes (2.3-2.9 s each without the fixes).
+ */
+const P99_PROBE_MS = 1000;
 
 /** Probes GET /health/live from another process until `stop`; resolves with the latencies (ms). */
 function probeLiveness(url: string): { stop(): Promise<number[]> } {
@@ -27,13 +31,15 @@ function probeLiveness(url: string): { stop(): Promise<number[]> } {
   };
 }
 
-function describeLatencies(label: string, latencies: number[], extra: string): void {
+/** Prints the figures for the report; returns the 99th percentile. */
+function describeLatencies(label: string, latencies: number[], extra: string): number {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   process.stdout.write(
-    `[sqlite ${label}] /health/live probes ${sorted.length}: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, ` +
-      `max ${sorted[sorted.length - 1].toFixed(1)} ms; ${extra}\n`,
+    `[sqlite ${label}] /health/live probes ${sorted.length}: p50 ${at(0.5).toFixed(1)} ms, ` +
+      `p99 ${at(0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; ${extra}\n`,
   );
+  return at(0.99);
 }
 
 describe('embedded database: no event-loop stalls', () => {
@@ -68,10 +74,10 @@ describe('embedded database: no event-loop stalls', () => {
     const exportMs = performance.now() - started;
     const latencies = await probe.stop();
     // Assert
-    describeLatencies('export', latencies, `export of 100,000 rows took ${exportMs.toFixed(0)} ms`);
+    const p99 = describeLatencies('export', latencies, `export of 100,000 rows took ${exportMs.toFixed(0)} ms`);
     expect(lines).toBe(100_001);
     expect(latencies).not.toContain(-1);
-    expect(Math.max(...latencies)).toBeLessThan(MAX_PROBE_MS);
+    expect(p99).toBeLessThan(P99_PROBE_MS);
   }, 120_000);
 
   it('writes wait for a lock held by another process without blocking GET /health/live', async () => {
@@ -94,11 +100,11 @@ describe('embedded database: no event-loop stalls', () => {
     const latencies = await probe.stop();
     await released;
     // Assert: the writes waited for the lock, then were stored; liveness answered meanwhile
-    describeLatencies('write lock', latencies, `5 writes waited ${waitedMs} ms for a 2,500 ms lock`);
+    const p99 = describeLatencies('write lock', latencies, `5 writes waited ${waitedMs} ms for a 2,500 ms lock`);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     expect(waitedMs).toBeGreaterThanOrEqual(2000);
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: before.inputs + 5, outputs: before.outputs + 5 });
     expect(latencies).not.toContain(-1);
-    expect(Math.max(...latencies)).toBeLessThan(MAX_PROBE_MS);
+    expect(p99).toBeLessThan(P99_PROBE_MS);
   }, 60_000);
 });
