@@ -25,7 +25,7 @@ type Answered = Extract<Outcome, { kind: 'answered' }>;
 
 interface Run {
   predictions: Outcome[];
-  readiness: { at: number; outcome: Outcome }[];
+  readiness: Outcome[];
   signalledAt: number;
   exit: { code: number | null; signal: NodeJS.Signals | null; at: number };
 }
@@ -34,10 +34,7 @@ interface Run {
  * Keep-alive clients post predictions in a loop, each on its own connection, until the server
  * refuses their connection; a probe asks /health/ready every 50 ms. SIGTERM arrives mid-load.
  */
-async function sigtermUnderLoad(
-  app: ChildApp,
-  signal: (pid: number) => unknown = (pid) => process.kill(pid, 'SIGTERM'),
-): Promise<Run> {
+async function sigtermUnderLoad(app: ChildApp): Promise<Run> {
   const predictions: Outcome[] = [];
   const readiness: Run['readiness'] = [];
   const until = Date.now() + 30_000;
@@ -63,12 +60,12 @@ async function sigtermUnderLoad(
   );
   const probe = loop(async (agent) => {
     const outcome = await send(agent, app.port, 'GET', '/health/ready');
-    readiness.push({ at: Date.now(), outcome });
+    readiness.push(outcome);
     return outcome;
   }, 50);
   await sleep(LOAD_BEFORE_SIGNAL_MS);
   const signalledAt = Date.now();
-  await signal(app.pid);
+  process.kill(app.pid, 'SIGTERM');
   const exit = await Promise.race([
     app.exited,
     sleep(SHUTDOWN_TIMEOUT_MS + 5000).then(() => {
@@ -107,7 +104,7 @@ async function expectDrained(run: Run, databaseUrl: string, label: string): Prom
       `reset after sending ${resets.length}, answered with Connection: close ${answered.filter((o) => o.connectionClose).length}; ` +
       `rows ${stored.outputs.length} outputs / ${stored.inputs} inputs; longest request ${longest.toFixed(0)} ms; ` +
       `SIGTERM to exit ${drainMs} ms, exit code ${run.exit.code}; readiness probe: ` +
-      `${run.readiness.map((r) => (r.outcome.kind === 'answered' ? r.outcome.status : r.outcome.kind)).join(' ')}\n`,
+      `${run.readiness.map((o) => (o.kind === 'answered' ? o.status : o.kind)).join(' ')}\n`,
   );
 
   expect(resets).toEqual([]);
@@ -121,7 +118,7 @@ async function expectDrained(run: Run, databaseUrl: string, label: string): Prom
   expect(refused).toBe(CONNECTIONS);
   // Readiness never answers 200 again once it has answered 503 (the probe may see the listener
   // closed first on a loaded machine; the 503 itself is checked in-process below).
-  const ready = run.readiness.flatMap((r) => (r.outcome.kind === 'answered' ? [r.outcome.status] : []));
+  const ready = run.readiness.flatMap((o) => (o.kind === 'answered' ? [o.status] : []));
   if (ready.includes(503)) expect(ready.slice(ready.indexOf(503))).not.toContain(200);
   expect(run.exit).toMatchObject({ code: 0, signal: null });
   expect(drainMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
@@ -165,7 +162,6 @@ describeWithPostgres('draining shutdown of the built app (real processes, socket
     const run = await sigtermUnderLoad(primary);
     await expectDrained(run, database!.url, `WORKERS=2${unshareAvailable ? ', PID 1' : ''}`);
   });
-
 });
 
 describe('readiness while draining', () => {
