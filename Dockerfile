@@ -24,5 +24,7 @@ RUN mkdir -p data && chown node:node data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000
+# node is PID 1: it handles SIGTERM itself and drains within SHUTDOWN_TIMEOUT_MS (docs/RELIABILITY.md).
+# /health/live stays responsive during SQLite exports and lock waits; it is refused while draining.
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/apps/api/src/main.js"]

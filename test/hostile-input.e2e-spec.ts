@@ -58,7 +58,7 @@ function expectErrorBody(status: number, body: Record<string, unknown>) {
 
 function hostileSuite(driver: Driver) {
   let api: TestApp;
-  const booted = useTestApp(driver, { env: { RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0' } });
+  const booted = useTestApp(driver);
   beforeAll(() => (api = booted()));
   const post = (path: string, body: unknown) => request(api.url).post(path).send(body as object);
 

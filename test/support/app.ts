@@ -26,8 +26,9 @@ export async function bootApp(
   env: Record<string, string | undefined>,
   override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
 ): Promise<TestApp> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, { LOG_LEVEL: 'warn', ...env });
+  const saved = Object.fromEntries(['LOG_LEVEL', 'RATE_LIMIT_PREDICT', 'RATE_LIMIT_BATCH', ...Object.keys(env)].map((k) => [k, process.env[k]]));
+  // Every test client is 127.0.0.1: per-client rate limits are off unless a test turns them on.
+  Object.assign(process.env, { LOG_LEVEL: 'warn', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', ...env });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   try {
     const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();

@@ -6,14 +6,22 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AllConfig } from './config';
+import { shutdownTimeoutMs } from './config/shutdown.config';
 import { workerCount } from './config/workers.config';
+import { supervise } from './lifecycle/cluster-supervisor';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown';
+import { installShutdownTriggers } from './lifecycle/shutdown-triggers';
 import { NEST_APP_OPTIONS, setupApp } from './setup-app';
 
-async function bootstrap(): Promise<void> {
+async function bootstrap(timeoutMs: number): Promise<void> {
+  const attach = installShutdownTriggers();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, NEST_APP_OPTIONS);
   setupApp(app);
+  // Before listening, so that every connection is tracked for the drain.
+  const shutdown = new GracefulShutdown(app, timeoutMs);
   const { port, host } = app.get<ConfigService<AllConfig, true>>(ConfigService).getOrThrow('app', { infer: true });
   await app.listen(port, host);
+  attach(shutdown);
   Logger.log(`Listening on http://${host}:${port} (Swagger UI at /docs)`, 'Bootstrap');
 }
 
@@ -24,36 +32,11 @@ function fail(error: Error): never {
   process.exit(1);
 }
 
-/**
- * WORKERS > 1 forks that many processes sharing the port (node:cluster). The first one starts
- * alone, so that it alone applies pending migrations; the others follow once it listens. A
- * worker that dies after start-up is replaced; one that cannot start stops the whole service.
- */
-function supervise(workers: number): void {
-  const logger = new Logger('Cluster');
-  let started = 0;
-  const fork = () => {
-    const worker = cluster.fork();
-    worker.once('listening', () => {
-      started++;
-      if (started === 1) for (let i = 1; i < workers; i++) fork();
-    });
-    worker.once('exit', (code) => {
-      if (started < workers) {
-        logger.error(`A worker failed to start (exit code ${code}); stopping`);
-        process.exit(1);
-      }
-      logger.warn(`Worker ${worker.process.pid} exited with code ${code}; starting another`);
-      fork();
-    });
-  };
-  fork();
-}
-
 try {
   const workers = workerCount();
-  if (workers > 1 && cluster.isPrimary) supervise(workers);
-  else bootstrap().catch(fail);
+  const timeoutMs = shutdownTimeoutMs();
+  if (workers > 1 && cluster.isPrimary) supervise(workers, timeoutMs);
+  else bootstrap(timeoutMs).catch(fail);
 } catch (error) {
   fail(error as Error);
 }

@@ -47,7 +47,6 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use(rewrapJsonSyntaxError);
   app.useGlobalPipes(app.get(RequestValidator));
   app.useGlobalFilters(new DomainErrorFilter());
-  app.enableShutdownHooks();
   serveConsole(app);
   setupSwagger(app);
   return app;

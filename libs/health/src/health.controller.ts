@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DatabaseWritesHealthIndicator } from './database-writes.health';
 import { ModelHealthIndicator } from './model.health';
+import { ShutdownHealthIndicator } from './shutdown.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly model: ModelHealthIndicator,
     private readonly writes: DatabaseWritesHealthIndicator,
+    private readonly shutdown: ShutdownHealthIndicator,
   ) {}
 
   /** The original service's health check; kept as is for its clients. */
@@ -31,9 +33,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and accepts writes, and the model is loaded' })
+  @ApiOperation({ summary: 'Readiness: the database answers and accepts writes, the model is loaded and the process is not shutting down' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   ready() {
+    // A draining process answers 503 at once, without waiting for the database ping.
+    if (this.shutdown.isDraining()) return this.health.check([() => this.shutdown.isHealthy('shutdown')]);
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1500 }),
       () => this.writes.isHealthy('database_writes'),

@@ -6,6 +6,7 @@ import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { PersistenceModuleOptions } from './persistence.options';
+import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy-retry';
 
 export const DEFAULT_SQLITE_PATH = 'data/attrition.sqlite';
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
@@ -42,7 +43,8 @@ export function configureSqlite(db: Pick<Database, 'pragma'>): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // Short: a longer wait for another process's lock happens in retryWhileBusy, off the event loop.
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
 }
 
 /** The one place where the driver is chosen; shared by the Nest module and the TypeORM CLI. */

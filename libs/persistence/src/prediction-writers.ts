@@ -5,6 +5,7 @@ import { configureSqlite, postgresPoolConfig, sqliteFile } from './data-source.o
 import { NewPredictionRecord, PredictionRecord } from './prediction-log.repository';
 import { WriteOutcome } from './persistence.errors';
 import { PersistenceModuleOptions } from './persistence.options';
+import { retryWhileBusy } from './sqlite-busy-retry';
 
 /** A write that failed, with whether it may have been committed anyway. */
 export class WriteFailure extends Error {
@@ -152,7 +153,7 @@ export class SqlitePredictionWriter implements PredictionWriter {
 
   async insertMany(entries: readonly NewPredictionRecord[]): Promise<(PredictionRecord | null)[]> {
     try {
-      return this.insertAll(entries);
+      return await retryWhileBusy(() => this.insertAll(entries));
     } catch (error) {
       throw new WriteFailure(error, 'not-stored');
     }

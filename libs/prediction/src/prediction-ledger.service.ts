@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import {
@@ -14,7 +15,7 @@ import { ListPredictionsQuery } from './list-predictions.query';
 import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
 
 const DEFAULT_PAGE_SIZE = 50;
-const EXPORT_BATCH_SIZE = 1000;
+const EXPORT_BATCH_SIZE = 100;
 const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold'];
 
 /** Reads and erases the prediction history: pages, single items, CSV export, erasure. */
@@ -48,7 +49,7 @@ export class PredictionLedgerService {
 
   /**
    * A CSV of every matching prediction, read in keyset batches so memory stays constant whatever
-   * the row count. The first batch is read before returning, so an unavailable database is still
+   * the row count, and the event loop serves other requests between two batches. The first batch is read before returning, so an unavailable database is still
    * a 503 rather than a truncated 200.
    */
   async exportCsv(query: ListPredictionsQuery): Promise<Readable> {
@@ -64,6 +65,8 @@ export class PredictionLedgerService {
             ...features.map((f) => r.features[f])];
         }
         if (batch.length < EXPORT_BATCH_SIZE) return;
+        // The embedded database reads synchronously: let other requests run between two batches.
+        await nextTurn();
         batch = await log.list({ ...filters, beforeId: batch[batch.length - 1].id, limit: EXPORT_BATCH_SIZE });
       }
     }

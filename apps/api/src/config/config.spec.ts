@@ -2,6 +2,7 @@ import { appConfig } from './app.config';
 import { consoleConfig } from './console.config';
 import { databaseConfig } from './database.config';
 import { inferenceConfig } from './inference.config';
+import { shutdownTimeoutMs } from './shutdown.config';
 
 /** Runs a config factory with exactly `env` as the environment. */
 function withEnv<T>(env: Record<string, string>, factory: () => T): T {
@@ -21,6 +22,7 @@ describe('configuration', () => {
     expect(withEnv({}, inferenceConfig)).toMatchObject({ intraOpNumThreads: 1, coalesce: true });
     expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
     expect(withEnv({}, consoleConfig).dir).toMatch(/dist\/console$/);
+    expect(withEnv({}, shutdownTimeoutMs)).toBe(10_000);
   });
 
   it('reads the documented variables', () => {
@@ -42,6 +44,7 @@ describe('configuration', () => {
     [databaseConfig, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [databaseConfig, { DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
     [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
+    [shutdownTimeoutMs, { SHUTDOWN_TIMEOUT_MS: '10' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
   });
