@@ -5,13 +5,16 @@ import { PersistenceModule, PredictionLogRepository } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { loadContract } from './fixtures/artifacts';
+
+const MODEL_VERSION = loadContract().model.version;
 
 const entry = {
   features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY },
   prediction: 0 as const,
   probability: 0.041,
   threshold: 0.32,
-  modelVersion: '1.0.0',
+  modelVersion: MODEL_VERSION,
   contributions: { age: -0.42, heure_supplementaires: 0.71 },
 };
 
@@ -109,14 +112,14 @@ function persistenceSuite(driver: Driver) {
       driver,
       'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, $2, $3, 0.32, $4)',
     );
-    await expect(dataSource.query(sql, [inputId, prediction, probability, '1.0.0'])).rejects.toThrow(
+    await expect(dataSource.query(sql, [inputId, prediction, probability, MODEL_VERSION])).rejects.toThrow(
       new RegExp(`check constraint|CHECK constraint failed.*${column}|model_outputs_${column}_check`, 'i'),
     );
   });
 
   it('the database itself rejects an output without an existing input', async () => {
-    const sql = "INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES (999999, 0, 0.1, 0.32, '1.0.0')";
-    await expect(dataSource.query(sql)).rejects.toThrow(/foreign key/i);
+    const sql = placeholders(driver, 'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES (999999, 0, 0.1, 0.32, $1)');
+    await expect(dataSource.query(sql, [MODEL_VERSION])).rejects.toThrow(/foreign key/i);
   });
 }
 
