@@ -155,8 +155,9 @@ function predictSuite(driver: Driver) {
     expect(Object.keys(predict.responses).sort()).toEqual(['200', '400', '413', '503']);
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
-      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/predict', '/predict/batch',
-      '/predictions', '/predictions/export.csv', '/predictions/{id}', '/version',
+      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/model/drift', '/model/fairness',
+      '/model/performance', '/outcomes', '/predict', '/predict/batch', '/predictions', '/predictions/export.csv',
+      '/predictions/{id}', '/version',
     ]);
     expect(body.paths['/predictions'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
       ['cursor', 'from', 'limit', 'min_probability', 'model_version', 'prediction', 'to'],

@@ -2,16 +2,17 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { HealthModule } from '@app/health';
 import { InferenceModule } from '@app/inference';
+import { MonitoringModule } from '@app/monitoring';
 import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
-import { AllConfig, appConfig, databaseConfig, inferenceConfig } from './config';
+import { AllConfig, appConfig, databaseConfig, inferenceConfig, monitoringConfig } from './config';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, inferenceConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, inferenceConfig, monitoringConfig] }),
     InferenceModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('inference', { infer: true }),
@@ -32,6 +33,10 @@ import { MetricsModule } from './metrics/metrics.module';
         maxBatchItems: config.getOrThrow('app.batchMaxItems', { infer: true }),
         adminApiKeys: config.getOrThrow('app.adminApiKeys', { infer: true }),
       }),
+    }),
+    MonitoringModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('monitoring', { infer: true }),
     }),
     HealthModule,
     MetricsModule,

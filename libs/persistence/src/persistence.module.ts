@@ -2,11 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { optionsProvider } from '@app/common';
 import { buildDataSourceOptions } from './data-source.options';
+import { MonitoringRepository } from './monitoring.repository';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
+import { TypeOrmMonitoringRepository } from './typeorm-monitoring.repository';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
 
-/** Owns the database connection, entities and migrations; exports the PredictionLogRepository port. */
+/** Owns the database connection, entities and migrations; exports the PredictionLogRepository and MonitoringRepository ports. */
 @Module({})
 export class PersistenceModule {
   static forRootAsync(options: PersistenceModuleAsyncOptions): DynamicModule {
@@ -31,8 +33,9 @@ export class PersistenceModule {
       providers: [
         optionsProvider(PERSISTENCE_OPTIONS, options),
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
+        { provide: MonitoringRepository, useClass: TypeOrmMonitoringRepository },
       ],
-      exports: [PredictionLogRepository],
+      exports: [PredictionLogRepository, MonitoringRepository],
     };
   }
 }

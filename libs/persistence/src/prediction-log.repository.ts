@@ -1,3 +1,5 @@
+import { OutcomeRecord } from './monitoring.repository';
+
 /** What the service asks to store for one prediction. */
 export interface NewPredictionRecord {
   /** The validated raw features, stored as one JSON document. */
@@ -16,6 +18,8 @@ export interface PredictionRecord extends NewPredictionRecord {
   id: number;
   inputId: number;
   createdAt: Date;
+  /** The observed outcome of the input, when recorded (set by reads; writes leave it out). */
+  outcome?: OutcomeRecord | null;
 }
 
 /** Filters of the history, newest first, keyset-paginated on the output id. */

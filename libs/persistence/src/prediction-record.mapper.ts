@@ -13,5 +13,8 @@ export function toPredictionRecord(output: ModelOutputEntity, input = output.inp
     modelVersion: output.modelVersion,
     contributions: output.contributions,
     createdAt: output.createdAt,
+    outcome: input.outcome
+      ? { inputId: input.id, left: input.outcome.left === 1 ? 1 : 0, observedAt: input.outcome.observedAt, recordedAt: input.outcome.recordedAt }
+      : null,
   };
 }

@@ -61,7 +61,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
     try {
       const output = await this.dataSource.getRepository(ModelOutputEntity).findOne({
         where: { id },
-        relations: { input: true },
+        relations: { input: { outcome: true } },
       });
       return output ? toPredictionRecord(output) : null;
     } catch (error) {
@@ -74,6 +74,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository {
       .getRepository(ModelOutputEntity)
       .createQueryBuilder('output')
       .innerJoinAndSelect('output.input', 'input')
+      .leftJoinAndSelect('input.outcome', 'outcome')
       .orderBy('output.id', 'DESC')
       .limit(query.limit);
     if (query.beforeId !== undefined) qb.andWhere('output.id < :beforeId', { beforeId: query.beforeId });

@@ -15,7 +15,7 @@ import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
 
 const DEFAULT_PAGE_SIZE = 50;
 const EXPORT_BATCH_SIZE = 1000;
-const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold'];
+const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold', 'left', 'observed_at'];
 
 /** Reads and erases the prediction history: pages, single items, CSV export, erasure. */
 @Injectable()
@@ -61,7 +61,7 @@ export class PredictionLedgerService {
       while (batch.length > 0) {
         for (const r of batch) {
           yield [r.id, r.inputId, r.createdAt.toISOString(), r.modelVersion, r.prediction, r.probability, r.threshold,
-            ...features.map((f) => r.features[f])];
+            r.outcome?.left ?? '', r.outcome?.observedAt.toISOString() ?? '', ...features.map((f) => r.features[f])];
         }
         if (batch.length < EXPORT_BATCH_SIZE) return;
         batch = await log.list({ ...filters, beforeId: batch[batch.length - 1].id, limit: EXPORT_BATCH_SIZE });
@@ -92,6 +92,9 @@ function toItem(record: PredictionRecord, withExplanation = false): PredictionIt
     threshold: record.threshold,
     model_version: record.modelVersion,
     created_at: record.createdAt.toISOString(),
+    outcome: record.outcome
+      ? { left: record.outcome.left, observed_at: record.outcome.observedAt.toISOString(), recorded_at: record.outcome.recordedAt.toISOString() }
+      : null,
   };
   if (withExplanation) item.explanation = record.contributions ? explain(record.contributions, record.features) : null;
   return item;

@@ -19,6 +19,8 @@ export class PredictionModule {
   static forRootAsync(options: PredictionModuleAsyncOptions): DynamicModule {
     return {
       module: PredictionModule,
+      // Global for AdminOnly(): other libraries' controllers (monitoring) use the same guard and keys.
+      global: true,
       imports: options.imports ?? [],
       controllers: [PredictionController, PredictionsController, InputsController, ModelController],
       providers: [
@@ -27,6 +29,7 @@ export class PredictionModule {
         PredictionLedgerService,
         AdminKeyGuard,
       ],
+      exports: [PREDICTION_OPTIONS, AdminKeyGuard],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { appConfig } from './app.config';
 import { databaseConfig } from './database.config';
 import { inferenceConfig } from './inference.config';
+import { monitoringConfig } from './monitoring.config';
 
 /** Runs a config factory with exactly `env` as the environment. */
 function withEnv<T>(env: Record<string, string>, factory: () => T): T {
@@ -19,6 +20,7 @@ describe('configuration', () => {
     expect(withEnv({}, databaseConfig)).toMatchObject({ url: undefined, migrationsRun: true, groupCommit: { maxBatchSize: 128 } });
     expect(withEnv({}, inferenceConfig)).toMatchObject({ intraOpNumThreads: 1, coalesce: true });
     expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
+    expect(withEnv({}, monitoringConfig)).toEqual({ refreshIntervalMs: 60_000, windowDays: 30 });
   });
 
   it('reads the documented variables', () => {
@@ -26,6 +28,7 @@ describe('configuration', () => {
     expect(app).toMatchObject({ port: 8080, strictCategories: true, adminApiKeys: ['a'.repeat(16), 'b'.repeat(20)] });
     expect(withEnv({ DATABASE_GROUP_COMMIT: 'false' }, databaseConfig).groupCommit).toBe(false);
     expect(withEnv({ ORT_COALESCE: 'false' }, inferenceConfig).coalesce).toBe(false);
+    expect(withEnv({ MONITORING_REFRESH_SECONDS: '5', MONITORING_WINDOW_DAYS: '7' }, monitoringConfig)).toEqual({ refreshIntervalMs: 5000, windowDays: 7 });
   });
 
   it.each([
@@ -37,6 +40,8 @@ describe('configuration', () => {
     [databaseConfig, { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [databaseConfig, { DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
+    [monitoringConfig, { MONITORING_REFRESH_SECONDS: '0' }, 'MONITORING_REFRESH_SECONDS'],
+    [monitoringConfig, { MONITORING_WINDOW_DAYS: 'week' }, 'MONITORING_WINDOW_DAYS'],
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
   });
