@@ -269,7 +269,8 @@ function monitoringSuite(driver: Driver) {
     for (const f of drift.features) expect(f.psi).toBeLessThan(1e-12);
 
     // The gauges follow within a few refreshes (MONITORING_REFRESH_SECONDS=1), computed off the scrape.
-    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name}\\{model_version="${contract.model.version}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     let metrics = '';
     for (let attempt = 0; attempt < 60 && !(Math.abs(gauge('attrition_live_roc_auc') - performance.roc_auc.value) < 1e-9); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 500));

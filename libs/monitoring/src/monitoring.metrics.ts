@@ -25,8 +25,8 @@ export class MonitoringMetrics implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly monitoring: MonitoringService,
     @Inject(MONITORING_OPTIONS) private readonly options: MonitoringModuleOptions,
-    @InjectMetric(LIVE_ROC_AUC) private readonly auc: Gauge,
-    @InjectMetric(LIVE_BRIER) private readonly brier: Gauge,
+    @InjectMetric(LIVE_ROC_AUC) private readonly auc: Gauge<'model_version'>,
+    @InjectMetric(LIVE_BRIER) private readonly brier: Gauge<'model_version'>,
     @InjectMetric(DRIFT_PSI) private readonly psi: Gauge<'feature'>,
     @InjectMetric(PREDICTED_POSITIVE_RATE) private readonly positiveRate: Gauge<'attribute' | 'group'>,
   ) {}
@@ -61,8 +61,9 @@ export class MonitoringMetrics implements OnApplicationBootstrap, OnApplicationS
       this.monitoring.fairness(window),
     ]);
     this.reset();
-    if (performance.roc_auc) this.auc.set(performance.roc_auc.value);
-    if (performance.brier !== null) this.brier.set(performance.brier);
+    const version = { model_version: performance.model_version };
+    if (performance.roc_auc) this.auc.set(version, performance.roc_auc.value);
+    if (performance.brier !== null) this.brier.set(version, performance.brier);
     for (const f of drift.features) this.psi.set({ feature: f.feature }, f.psi);
     for (const { attribute, groups } of fairness.attributes) {
       for (const g of groups) if (g.predicted_positive_rate !== null) this.positiveRate.set({ attribute, group: g.group }, g.predicted_positive_rate);

@@ -25,8 +25,16 @@ export class MonitoringModule {
         OutcomesService,
         MonitoringService,
         MonitoringMetrics,
-        makeGaugeProvider({ name: LIVE_ROC_AUC, help: 'ROC AUC of the served model on predictions with an outcome, over the monitoring window' }),
-        makeGaugeProvider({ name: LIVE_BRIER, help: 'Brier score of the served model on predictions with an outcome, over the monitoring window' }),
+        makeGaugeProvider({
+          name: LIVE_ROC_AUC,
+          help: 'ROC AUC of the served model on predictions with an outcome, over the monitoring window',
+          labelNames: ['model_version'],
+        }),
+        makeGaugeProvider({
+          name: LIVE_BRIER,
+          help: 'Brier score of the served model on predictions with an outcome, over the monitoring window',
+          labelNames: ['model_version'],
+        }),
         makeGaugeProvider({ name: DRIFT_PSI, help: 'Population Stability Index of live inputs against training, by feature', labelNames: ['feature'] }),
         makeGaugeProvider({
           name: PREDICTED_POSITIVE_RATE,
