@@ -263,6 +263,13 @@ function monitoringSuite(driver: Driver) {
     check('genre', (s) => (s.features.genre === 0 ? 'genre = 0 (female)' : 'genre = 1 (male)'));
     check('age', (s) => ageBand(s.features.age as number));
 
+    // Windows select by time on both engines (parameters bound in the right places).
+    const lastHour = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+    expect((await report('performance', lastHour)).roc_auc.value).toBe(performance.roc_auc.value);
+    expect((await report('drift', lastHour)).inputs).toBe(1470);
+    expect((await report('fairness', lastHour)).attributes[0].groups[0].n).toBe(fairness.attributes[0].groups[0].n);
+    expect((await report('performance', { ...lastHour, model_version: '0.0.1' })).n).toBe(0);
+
     // Assert: the training data itself has not drifted from itself
     expect(drift).toMatchObject({ inputs: 1470, status: 'stable', shifted: [], moderate: [] });
     expect(drift.features).toHaveLength(contract.features.length);

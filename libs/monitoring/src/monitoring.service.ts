@@ -26,6 +26,8 @@ export const CALIBRATION_SLOPE_RANGE = { min: 0.5, max: 1.5 };
 export const PSI_MODERATE = 0.1;
 export const PSI_SHIFTED = 0.25;
 export const RELIABILITY_BINS = 10;
+/** The calibration fit sees probabilities rounded to 1 / 10,000: at most 20,002 points whatever the row count. */
+export const CALIBRATION_RESOLUTION = 10_000;
 /** Four-fifths rule: a ratio of predicted-positive rates under 0.8 is flagged. */
 export const FOUR_FIFTHS = 0.8;
 
@@ -184,11 +186,14 @@ export class MonitoringService {
     const window = this.window(query);
     const training = new Map((manifest.fairness?.groups ?? []).map((g) => [g.group, g]));
     const attributes: FairnessAttributeDto[] = [];
-    for (const { attribute, groups, labels } of FAIRNESS_ATTRIBUTES) {
-      const [sums, ranks] = await Promise.all([this.repository.predictionSums(window, groups), this.repository.rankSums(window, groups)]);
+    const groupings = FAIRNESS_ATTRIBUTES.map((a) => a.groups);
+    // Sequential: two concurrent scans would compete for the same two cores.
+    const sums = await this.repository.predictionSums(window, groupings);
+    const ranks = await this.repository.rankSums(window, groupings);
+    for (const [k, { attribute, labels }] of FAIRNESS_ATTRIBUTES.entries()) {
       const rows: FairnessGroupDto[] = labels.map((label, g) => {
-        const s = sums.find((x) => x.group === g) ?? emptySums();
-        const r = ranks.find((x) => x.group === g);
+        const s = sums.find((x) => x.grouping === k && x.group === g) ?? emptySums();
+        const r = ranks.find((x) => x.grouping === k && x.group === g);
         const reference = training.get(label);
         return {
           group: label,
@@ -235,20 +240,23 @@ export class MonitoringService {
   }
 
   private async calibration(window: PredictionWindow, s: PredictionSums): Promise<CalibrationDto> {
-    const bins = await this.repository.probabilityBins(window, RELIABILITY_BINS);
-    const fit = await fitCalibration((a, b) => this.repository.logisticSums(window, a, b));
+    const buckets = await this.repository.probabilityBuckets(window, RELIABILITY_BINS, CALIBRATION_RESOLUTION);
+    const fit = fitCalibration(buckets);
     const table: ReliabilityBinDto[] = Array.from({ length: RELIABILITY_BINS }, (_, k) => {
-      const bin = bins.find((b) => b.bin === k);
+      const inBin = buckets.filter((b) => b.bin === k);
+      const count = inBin.reduce((a, b) => a + b.n, 0);
+      const leavers = inBin.reduce((a, b) => a + b.left * b.n, 0);
+      const predicted = inBin.reduce((a, b) => a + b.probabilitySum, 0);
       return {
         from: k / RELIABILITY_BINS,
         to: (k + 1) / RELIABILITY_BINS,
-        count: bin?.n ?? 0,
-        mean_predicted: bin ? bin.probabilitySum / bin.n : null,
-        observed_rate: bin ? bin.leavers / bin.n : null,
+        count,
+        mean_predicted: count === 0 ? null : predicted / count,
+        observed_rate: count === 0 ? null : leavers / count,
       };
     });
-    // Mean predicted over the predictions with an outcome (the bins' sums), not over all predictions.
-    const predictedSum = bins.reduce((a, b) => a + b.probabilitySum, 0);
+    // Mean predicted over the predictions with an outcome, not over all predictions.
+    const predictedSum = buckets.reduce((a, b) => a + b.probabilitySum, 0);
     return {
       mean_predicted: predictedSum / s.n,
       observed_rate: s.leavers / s.n,
@@ -280,5 +288,5 @@ function driftOf(
 }
 
 function emptySums(): PredictionSums {
-  return { group: 0, predictions: 0, predictedPositive: 0, probabilitySum: 0, n: 0, leavers: 0, brierSum: 0, logLossSum: 0, tp: 0, fp: 0, fn: 0, tn: 0 };
+  return { grouping: 0, group: 0, predictions: 0, predictedPositive: 0, probabilitySum: 0, n: 0, leavers: 0, brierSum: 0, logLossSum: 0, tp: 0, fp: 0, fn: 0, tn: 0 };
 }

@@ -1,4 +1,4 @@
-import { LogisticSums, RankSums } from '@app/persistence';
+import { RankSums } from '@app/persistence';
 
 /** z of a two-sided 95 % normal interval. */
 const Z_95 = 1.959963984540054;
@@ -37,21 +37,36 @@ export function ratio(a: number, b: number): number | null {
 
 /**
  * Calibration intercept and slope: the logistic regression y ~ intercept + slope × logit(p),
- * fitted by Newton-Raphson, each step one aggregate query (`step`). (0, 1) is perfect calibration.
- * Null when the fit does not converge (e.g. the classes are perfectly separated).
+ * fitted by Newton-Raphson on weighted points (a probability, an outcome, a count), e.g. the
+ * probability buckets. (0, 1) is perfect calibration. Null when the fit does not converge (e.g.
+ * the classes are perfectly separated).
  */
-export async function fitCalibration(
-  step: (intercept: number, slope: number) => Promise<LogisticSums>,
-  maxIterations = 25,
-): Promise<{ intercept: number; slope: number } | null> {
+export function fitCalibration(
+  points: readonly { probability: number; left: 0 | 1; n: number }[],
+  maxIterations = 50,
+): { intercept: number; slope: number } | null {
+  const xs = points.map((p) => {
+    const q = Math.min(Math.max(p.probability, 1e-15), 1 - 1e-15);
+    return Math.log(q / (1 - q));
+  });
   let a = 0;
   let b = 1;
   for (let i = 0; i < maxIterations; i++) {
-    const s = await step(a, b);
-    const det = s.h00 * s.h11 - s.h01 * s.h01;
+    let g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
+    points.forEach(({ left, n }, k) => {
+      const x = xs[k];
+      const q = 1 / (1 + Math.exp(-(a + b * x)));
+      const w = n * q * (1 - q);
+      g0 += n * (left - q);
+      g1 += n * x * (left - q);
+      h00 += w;
+      h01 += w * x;
+      h11 += w * x * x;
+    });
+    const det = h00 * h11 - h01 * h01;
     if (!(Math.abs(det) > 1e-12)) return null;
-    const da = (s.h11 * s.g0 - s.h01 * s.g1) / det;
-    const db = (s.h00 * s.g1 - s.h01 * s.g0) / det;
+    const da = (h11 * g0 - h01 * g1) / det;
+    const db = (h00 * g1 - h01 * g0) / det;
     a += da;
     b += db;
     if (!Number.isFinite(a) || !Number.isFinite(b) || Math.abs(b) > 1e3) return null;

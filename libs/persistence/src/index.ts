@@ -11,8 +11,7 @@ export type {
   FeatureGroups,
   PredictionSums,
   RankSums,
-  ProbabilityBin,
-  LogisticSums,
+  ProbabilityBucket,
   HistogramSpec,
   InputHistogram,
 } from './monitoring.repository';

@@ -32,6 +32,8 @@ export interface FeatureGroups {
 
 /** Counts and sums over predictions in one group; the outcome figures cover those with an outcome. */
 export interface PredictionSums {
+  /** Index of the grouping in the request (0 without groupings). */
+  grouping: number;
   group: number;
   predictions: number;
   predictedPositive: number;
@@ -56,6 +58,7 @@ export interface PredictionSums {
  * + half the stayers scored equal; for each stayer, leavers scored higher + half those equal.
  */
 export interface RankSums {
+  grouping: number;
   group: number;
   positives: number;
   negatives: number;
@@ -69,21 +72,19 @@ export interface RankSums {
   precisionSum: number;
 }
 
-/** One equal-width bin of predicted probability, over predictions with an outcome. */
-export interface ProbabilityBin {
+/**
+ * Predictions with an outcome, counted per reliability bin (equal-width over [0, 1]), per
+ * probability rounded to 1 / resolution, and per outcome: at most bins × (resolution + 1) × 2
+ * rows whatever the number of predictions.
+ */
+export interface ProbabilityBucket {
   bin: number;
+  /** The probability rounded to the bucket. */
+  probability: number;
+  left: 0 | 1;
   n: number;
+  /** Σ of the exact probabilities in the bucket. */
   probabilitySum: number;
-  leavers: number;
-}
-
-/** Gradient and Hessian sums of the log-likelihood of y ~ intercept + slope × logit(p). */
-export interface LogisticSums {
-  g0: number;
-  g1: number;
-  h00: number;
-  h01: number;
-  h11: number;
 }
 
 /** Which features to histogram over the inputs of a window. */
@@ -107,11 +108,11 @@ export interface InputHistogram {
 export abstract class MonitoringRepository {
   /** Creates or replaces outcomes in one transaction, answered in order; input ids must be distinct. */
   abstract recordOutcomes(outcomes: readonly NewOutcome[]): Promise<OutcomeWrite[]>;
-  abstract predictionSums(window: PredictionWindow, groups?: FeatureGroups): Promise<PredictionSums[]>;
-  abstract rankSums(window: PredictionWindow, groups?: FeatureGroups): Promise<RankSums[]>;
-  /** `bins` equal-width bins over [0, 1]; a probability of exactly 1 falls in the last. */
-  abstract probabilityBins(window: PredictionWindow, bins: number): Promise<ProbabilityBin[]>;
-  abstract logisticSums(window: PredictionWindow, intercept: number, slope: number): Promise<LogisticSums>;
+  /** One scan for all groupings; rows per (grouping, group) that has predictions. */
+  abstract predictionSums(window: PredictionWindow, groupings?: FeatureGroups[]): Promise<PredictionSums[]>;
+  abstract rankSums(window: PredictionWindow, groupings?: FeatureGroups[]): Promise<RankSums[]>;
+  /** `bins` equal-width bins over [0, 1] (a probability of exactly 1 falls in the last). */
+  abstract probabilityBuckets(window: PredictionWindow, bins: number, resolution: number): Promise<ProbabilityBucket[]>;
   /** Over the inputs created in the window (model_version is ignored: inputs have none). */
   abstract inputHistogram(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram>;
 }

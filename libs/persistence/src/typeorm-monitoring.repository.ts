@@ -6,20 +6,23 @@ import {
   FeatureGroups,
   HistogramSpec,
   InputHistogram,
-  LogisticSums,
   MonitoringRepository,
   NewOutcome,
   OutcomeWrite,
   PredictionSums,
   PredictionWindow,
-  ProbabilityBin,
+  ProbabilityBucket,
   RankSums,
 } from './monitoring.repository';
 
 const FEATURE_NAME = /^[a-z_]{1,64}$/;
 const EPSILON = 1e-15;
 
-/** Builds one statement for PostgreSQL ($n, jsonb) or SQLite (?, JSON text). */
+/**
+ * Builds one statement for PostgreSQL ($n, jsonb) or SQLite (?, JSON text). SQLite binds `?` in
+ * text order, so parameters are used in WHERE clauses only (built in text order); values from the
+ * model's contract are written as literals.
+ */
 class Sql {
   readonly params: unknown[] = [];
 
@@ -38,11 +41,32 @@ class Sql {
     return `(${String(value)})`;
   }
 
+  /** A string literal (only labels from the model's contract get here), quotes doubled. */
+  text(value: string): string {
+    return `'${value.replace(/'/g, "''")}'`;
+  }
+
   /** A raw feature of `input.features`, as a number or as text. */
   feature(alias: string, name: string, as: 'number' | 'text'): string {
     if (!FEATURE_NAME.test(name)) throw new Error(`Not a feature name: ${name}`);
     if (this.postgres) return as === 'number' ? `(${alias}.features->>'${name}')::float8` : `(${alias}.features->>'${name}')`;
     return `json_extract(${alias}.features, '$.${name}')`;
+  }
+
+  /**
+   * The features of the inputs matching `where`, as typed columns named like the features, under
+   * the alias `f`: each row's JSON is read once (jsonb_to_record on PostgreSQL, a materialized
+   * CTE of json_extract on SQLite), not once per reference.
+   */
+  featureRows(features: { feature: string; as: 'number' | 'text' }[], where: string): string {
+    features.forEach(({ feature }) => this.feature('i', feature, 'text'));
+    if (this.postgres) {
+      const record = features.map(({ feature, as }) => `"${feature}" ${as === 'number' ? 'float8' : 'text'}`).join(', ');
+      return `model_inputs i CROSS JOIN LATERAL jsonb_to_record(i.features) AS f(${record}) WHERE ${where}`;
+    }
+    const extracted = features.map(({ feature, as }) => `${this.feature('i', feature, as)} AS "${feature}"`);
+    // A plain subquery would be flattened into the aggregate, extracting once per reference.
+    return `(WITH v AS MATERIALIZED (SELECT ${extracted.join(', ')} FROM model_inputs i WHERE ${where}) SELECT * FROM v) f`;
   }
 
   /** SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text; better-sqlite3 cannot bind a Date. */
@@ -59,17 +83,23 @@ class Sql {
     return clauses.join(' AND ');
   }
 
-  /** Group index of a numeric feature: how many cuts are at or below its value; 0 without grouping. */
-  group(groups?: FeatureGroups): string {
-    if (!groups) return '0';
-    const value = this.feature('i', groups.feature, 'number');
-    return `(${groups.cuts.map((cut) => `CASE WHEN ${value} >= ${this.number(cut)} THEN 1 ELSE 0 END`).join(' + ') || '0'})`;
+  /**
+   * Columns `gi` (which grouping) and `g` (the group in it), and the FROM item that repeats each
+   * row once per grouping, so one scan serves every grouping. Without groupings: one group, 0.
+   */
+  groupings(groupings: FeatureGroups[]): { columns: string; from: string } {
+    if (groupings.length === 0) return { columns: '0 AS gi, 0 AS g', from: '' };
+    const cases = groupings.map((grouping, k) => {
+      const value = this.feature('i', grouping.feature, 'number');
+      const index = grouping.cuts.map((cut) => `CASE WHEN ${value} >= ${this.number(cut)} THEN 1 ELSE 0 END`).join(' + ') || '0';
+      return `WHEN ${k} THEN ${index}`;
+    });
+    const indexes = groupings.map((_, k) => `SELECT ${k} AS gi`).join(' UNION ALL ');
+    return {
+      columns: `k.gi AS gi, CASE k.gi ${cases.join(' ')} END AS g`,
+      from: `JOIN model_inputs i ON i.id = o.input_id CROSS JOIN (${indexes}) k`,
+    };
   }
-}
-
-/** Grouping reads the input's features; without it the join is not needed. */
-function joinInputs(groups?: FeatureGroups): string {
-  return groups ? 'JOIN model_inputs i ON i.id = o.input_id' : '';
 }
 
 /** Probability clipped away from 0 and 1, so logarithms stay finite. */
@@ -106,10 +136,11 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository {
     }
   }
 
-  async predictionSums(window: PredictionWindow, groups?: FeatureGroups): Promise<PredictionSums[]> {
+  async predictionSums(window: PredictionWindow, groupings: FeatureGroups[] = []): Promise<PredictionSums[]> {
     const sql = new Sql(this.postgres);
+    const grouped = sql.groupings(groupings);
     const rows = await this.query(sql, `
-      SELECT g, COUNT(*) AS predictions, SUM(prediction) AS predicted_positive, SUM(p) AS probability_sum,
+      SELECT gi, g, COUNT(*) AS predictions, SUM(prediction) AS predicted_positive, SUM(p) AS probability_sum,
         COUNT(y) AS n, COALESCE(SUM(y), 0) AS leavers,
         COALESCE(SUM((p - y) * (p - y)), 0) AS brier_sum,
         COALESCE(SUM(CASE WHEN y = 1 THEN -ln(pc) WHEN y = 0 THEN -ln(1 - pc) END), 0) AS log_loss_sum,
@@ -118,14 +149,15 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository {
         SUM(CASE WHEN prediction = 0 AND y = 1 THEN 1 ELSE 0 END) AS fn,
         SUM(CASE WHEN prediction = 0 AND y = 0 THEN 1 ELSE 0 END) AS tn
       FROM (
-        SELECT ${sql.group(groups)} AS g, o.prediction, o.probability AS p, ${CLIPPED} AS pc, c."left" AS y
+        SELECT ${grouped.columns}, o.prediction, o.probability AS p, ${CLIPPED} AS pc, c."left" AS y
         FROM model_outputs o
-        ${joinInputs(groups)}
         LEFT JOIN model_outcomes c ON c.input_id = o.input_id
+        ${grouped.from}
         WHERE o.probability IS NOT NULL AND ${sql.window('o', window)}
       ) s
-      GROUP BY g ORDER BY g`);
+      GROUP BY gi, g ORDER BY gi, g`);
     return rows.map((r) => ({
+      grouping: Number(r.gi),
       group: Number(r.g),
       predictions: Number(r.predictions),
       predictedPositive: Number(r.predicted_positive),
@@ -141,34 +173,36 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository {
     }));
   }
 
-  async rankSums(window: PredictionWindow, groups?: FeatureGroups): Promise<RankSums[]> {
+  async rankSums(window: PredictionWindow, groupings: FeatureGroups[] = []): Promise<RankSums[]> {
     const sql = new Sql(this.postgres);
+    const grouped = sql.groupings(groupings);
     // One row per distinct probability (and group), then running sums in both directions. All
     // terms are integers or halves of integers until the last division, so the AUC is exact.
     const rows = await this.query(sql, `
       WITH s AS (
-        SELECT ${sql.group(groups)} AS g, o.probability AS p, c."left" AS y
+        SELECT ${grouped.columns}, o.probability AS p, c."left" AS y
         FROM model_outputs o
         JOIN model_outcomes c ON c.input_id = o.input_id
-        ${joinInputs(groups)}
+        ${grouped.from}
         WHERE o.probability IS NOT NULL AND ${sql.window('o', window)}
       ), v AS (
-        SELECT g, p, SUM(y) AS pos, COUNT(*) - SUM(y) AS neg FROM s GROUP BY g, p
+        SELECT gi, g, p, SUM(y) AS pos, COUNT(*) - SUM(y) AS neg FROM s GROUP BY gi, g, p
       ), w AS (
-        SELECT g, pos, neg,
-          COALESCE(SUM(neg) OVER (PARTITION BY g ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + 0.5 * neg AS pos_place,
-          COALESCE(SUM(pos) OVER (PARTITION BY g ORDER BY p ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) + 0.5 * pos AS neg_place,
-          SUM(pos) OVER (PARTITION BY g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS tp_cum,
-          SUM(pos + neg) OVER (PARTITION BY g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS flagged_cum
+        SELECT gi, g, pos, neg,
+          COALESCE(SUM(neg) OVER (PARTITION BY gi, g ORDER BY p ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) + 0.5 * neg AS pos_place,
+          COALESCE(SUM(pos) OVER (PARTITION BY gi, g ORDER BY p ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0) + 0.5 * pos AS neg_place,
+          SUM(pos) OVER (PARTITION BY gi, g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS tp_cum,
+          SUM(pos + neg) OVER (PARTITION BY gi, g ORDER BY p DESC ROWS UNBOUNDED PRECEDING) AS flagged_cum
         FROM v
       )
-      SELECT g, SUM(pos) AS positives, SUM(neg) AS negatives,
+      SELECT gi, g, SUM(pos) AS positives, SUM(neg) AS negatives,
         SUM(pos * pos_place) AS placement_sum,
         SUM(pos * pos_place * pos_place) AS pos_sq,
         SUM(neg * neg_place * neg_place) AS neg_sq,
         SUM(CASE WHEN pos > 0 THEN pos * 1.0 * tp_cum / flagged_cum ELSE 0 END) AS precision_sum
-      FROM w GROUP BY g ORDER BY g`);
+      FROM w GROUP BY gi, g ORDER BY gi, g`);
     return rows.map((r) => ({
+      grouping: Number(r.gi),
       group: Number(r.g),
       positives: Number(r.positives),
       negatives: Number(r.negatives),
@@ -179,63 +213,46 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository {
     }));
   }
 
-  async probabilityBins(window: PredictionWindow, bins: number): Promise<ProbabilityBin[]> {
+  async probabilityBuckets(window: PredictionWindow, bins: number, resolution: number): Promise<ProbabilityBucket[]> {
     const sql = new Sql(this.postgres);
     const k = sql.number(bins);
+    const r = sql.number(resolution);
     const rows = await this.query(sql, `
-      SELECT bin, COUNT(*) AS n, SUM(p) AS probability_sum, SUM(y) AS leavers
+      SELECT bin, bucket, y, COUNT(*) AS n, SUM(p) AS probability_sum
       FROM (
         SELECT CASE WHEN o.probability >= 1 THEN ${k} - 1 ELSE CAST(floor(o.probability * ${k}) AS INTEGER) END AS bin,
-          o.probability AS p, c."left" AS y
+          CAST(floor(o.probability * ${r} + 0.5) AS INTEGER) AS bucket, o.probability AS p, c."left" AS y
         FROM model_outputs o JOIN model_outcomes c ON c.input_id = o.input_id
         WHERE o.probability IS NOT NULL AND ${sql.window('o', window)}
       ) s
-      GROUP BY bin ORDER BY bin`);
-    return rows.map((r) => ({ bin: Number(r.bin), n: Number(r.n), probabilitySum: Number(r.probability_sum), leavers: Number(r.leavers) }));
-  }
-
-  async logisticSums(window: PredictionWindow, intercept: number, slope: number): Promise<LogisticSums> {
-    const sql = new Sql(this.postgres);
-    const a = sql.number(intercept);
-    const b = sql.number(slope);
-    // z is clamped so exp() cannot overflow on a diverging fit.
-    const [r] = await this.query(sql, `
-      SELECT COALESCE(SUM(y - q), 0) AS g0, COALESCE(SUM(x * (y - q)), 0) AS g1, COALESCE(SUM(q * (1 - q)), 0) AS h00,
-        COALESCE(SUM(x * q * (1 - q)), 0) AS h01, COALESCE(SUM(x * x * q * (1 - q)), 0) AS h11
-      FROM (
-        SELECT y, x, 1.0 / (1.0 + exp(-(CASE WHEN z > 700 THEN 700 WHEN z < -700 THEN -700 ELSE z END))) AS q
-        FROM (
-          SELECT y, x, ${a} + ${b} * x AS z
-          FROM (
-            SELECT c."left" AS y, ln((${CLIPPED}) / (1 - (${CLIPPED}))) AS x
-            FROM model_outputs o JOIN model_outcomes c ON c.input_id = o.input_id
-            WHERE o.probability IS NOT NULL AND ${sql.window('o', window)}
-          ) t
-        ) u
-      ) v`);
-    return { g0: Number(r.g0), g1: Number(r.g1), h00: Number(r.h00), h01: Number(r.h01), h11: Number(r.h11) };
+      GROUP BY bin, bucket, y ORDER BY bin, bucket, y`);
+    return rows.map((row) => ({
+      bin: Number(row.bin),
+      probability: Number(row.bucket) / resolution,
+      left: Number(row.y) === 1 ? 1 : 0,
+      n: Number(row.n),
+      probabilitySum: Number(row.probability_sum),
+    }));
   }
 
   async inputHistogram(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram> {
     const sql = new Sql(this.postgres);
-    // SQLite binds `?` by position: the WHERE comes first in the text, so its parameters are bound first.
     const where = sql.window('i', window, false);
-    const extracted = ['1 AS one'];
+    const features = [
+      ...spec.numeric.map(({ feature }) => ({ feature, as: 'number' as const })),
+      ...spec.categorical.map(({ feature }) => ({ feature, as: 'text' as const })),
+    ];
     const columns = ['COUNT(*) AS inputs'];
     const count = (alias: string, condition: string) => columns.push(`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END) AS ${alias}`);
     spec.numeric.forEach(({ feature, edges, range }, f) => {
-      extracted.push(`${sql.feature('i', feature, 'number')} AS n${f}`);
-      edges.forEach((edge, e) => count(`n${f}_${e}`, `n${f} <= ${sql.number(edge)}`));
-      if (range) count(`n${f}_out`, `n${f} < ${sql.number(range.min)} OR n${f} > ${sql.number(range.max)}`);
+      const value = `f."${feature}"`;
+      edges.forEach((edge, e) => count(`n${f}_${e}`, `${value} <= ${sql.number(edge)}`));
+      if (range) count(`n${f}_out`, `${value} < ${sql.number(range.min)} OR ${value} > ${sql.number(range.max)}`);
     });
     spec.categorical.forEach(({ feature, labels }, f) => {
-      extracted.push(`${sql.feature('i', feature, 'text')} AS c${f}`);
-      labels.forEach((label, l) => count(`c${f}_${l}`, `c${f} = ${sql.param(label, 'text')}`));
+      labels.forEach((label, l) => count(`c${f}_${l}`, `f."${feature}" = ${sql.text(label)}`));
     });
-    // Each feature is extracted from the JSON once per row (a materialized CTE), then only compared.
-    const [row] = await this.query(sql, `
-      WITH v AS MATERIALIZED (SELECT ${extracted.join(', ')} FROM model_inputs i WHERE ${where})
-      SELECT ${columns.join(', ')} FROM v`);
+    const [row] = await this.query(sql, `SELECT ${columns.join(', ')} FROM ${sql.featureRows(features, where)}`);
     const inputs = Number(row.inputs);
     const numberAt = (alias: string) => Number(row[alias] ?? 0);
     const result: InputHistogram = { inputs, numeric: {}, categorical: {} };
