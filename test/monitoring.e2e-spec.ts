@@ -194,7 +194,13 @@ function monitoringSuite(driver: Driver) {
     const fairness = await report('fairness', { from: '2000-01-01', to: '2000-02-01' });
     expect(fairness.attributes[0].groups[0]).toMatchObject({ n: 0, predicted_positive_rate: null, roc_auc: null });
     expect(fairness.attributes[0].disparate_impact_ratio).toBeNull();
+    const future = { from: new Date(Date.now() + 3_600_000).toISOString() };
+    expect(await report('performance', future)).toMatchObject({ predictions: 0, n: 0 });
+    expect(await report('drift', future)).toMatchObject({ inputs: 0 });
+    expect((await report('fairness', future)).attributes[1].groups.map((g: { n: number }) => g.n)).toEqual([0, 0, 0, 0]);
     await request(api.url).get('/model/performance').query({ from: 'yesterday' }).expect(400);
+    await request(api.url).get('/model/drift').query({ to: '2027-13-01' }).expect(400);
+    await request(api.url).get('/model/fairness').query({ model_version: 'x'.repeat(65) }).expect(400);
   });
 
   it('reproduces the figures computed independently over all 1,470 training employees', async () => {
@@ -287,6 +293,15 @@ function monitoringSuite(driver: Driver) {
     expectClose(gauge('attrition_live_brier'), performance.brier);
     expect(metrics).toMatch(/attrition_drift_psi\{feature="age"\} 0/);
     expect(metrics).toMatch(/attrition_predicted_positive_rate\{attribute="age",group="age 18-29"\} 0\.\d+/);
+  });
+
+  it('counts labels never seen in training as their own bin: unseen categories shift the feature', async () => {
+    await predictAll(employees.slice(0, 100).map((e) => ({ ...e, poste: 'Astronaute' })), left.slice(0, 100));
+    const drift = await report('drift');
+    const poste = drift.features.find((f: { feature: string }) => f.feature === 'poste');
+    expect(poste).toMatchObject({ type: 'category', band: 'shifted', unseen_categories: 1, outside_training_range: null });
+    expect(poste.live[poste.live.length - 1]).toBe(1);
+    expect(poste.training[poste.training.length - 1]).toBe(0);
   });
 
   it('finds shifted features: every age + 15 and overtime always 1 shift those two and nothing else', async () => {
