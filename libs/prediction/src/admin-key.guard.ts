@@ -26,7 +26,7 @@ export class AdminKeyGuard implements CanActivate {
   constructor(@Inject(PREDICTION_OPTIONS) options: PredictionModuleOptions) {
     this.keys = (options.adminApiKeys ?? []).map((k) => Buffer.from(k));
     if (this.keys.length === 0) {
-      new Logger(AdminKeyGuard.name).warn('ADMIN_API_KEYS is not set: history, export and erasure endpoints are open');
+      new Logger(AdminKeyGuard.name).warn('ADMIN_API_KEYS is not set: the endpoints that read or erase personal data (history, export, erasure, outcomes, monitoring) are open');
     }
   }
 
