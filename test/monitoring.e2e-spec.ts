@@ -295,6 +295,19 @@ function monitoringSuite(driver: Driver) {
     expect(metrics).toMatch(/attrition_predicted_positive_rate\{attribute="age",group="age 18-29"\} 0\.\d+/);
   });
 
+  it('says degraded, and why, when the outcomes contradict the model (every outcome inverted)', async () => {
+    const scored = await predictAll(employees, left);
+    await recordAll(scored.map((s) => ({ ...s, y: (1 - s.y) as 0 | 1 })));
+    const performance = await report('performance');
+    expect(performance.status).toBe('degraded');
+    expect(performance.roc_auc.ci95[1]).toBeLessThan(contract.metrics.roc_auc.mean - 2 * contract.metrics.roc_auc.std);
+    expect(performance.reasons).toEqual([
+      expect.stringMatching(/^ROC AUC interval .* lies below the CV mean - 2 std/),
+      expect.stringMatching(/^observed rate minus mean predicted probability is 0\.6/),
+      expect.stringMatching(/^calibration slope -\d/),
+    ]);
+  });
+
   it('counts labels never seen in training as their own bin: unseen categories shift the feature', async () => {
     await predictAll(employees.slice(0, 100).map((e) => ({ ...e, poste: 'Astronaute' })), left.slice(0, 100));
     const drift = await report('drift');

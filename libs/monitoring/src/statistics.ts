@@ -49,8 +49,12 @@ export function fitCalibration(
     const q = Math.min(Math.max(p.probability, 1e-15), 1 - 1e-15);
     return Math.log(q / (1 - q));
   });
-  let a = 0;
-  let b = 1;
+  // Start from the intercept-only model (slope 0), from which Newton's method converges reliably.
+  const total = points.reduce((sum, p) => sum + p.n, 0);
+  const rate = points.reduce((sum, p) => sum + p.left * p.n, 0) / total;
+  if (!(rate > 0 && rate < 1)) return null;
+  let a = Math.log(rate / (1 - rate));
+  let b = 0;
   for (let i = 0; i < maxIterations; i++) {
     let g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
     points.forEach(({ left, n }, k) => {
