@@ -65,6 +65,7 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
       'AddContributionsAndHistoryIndexes1764500000000',
       'AddIdempotencyKey1764600000001',
       'AddInputCreatedAtIndex1764700000000',
+      'CreateModelOutcomes1764800000001',
     ]);
   }, 120_000);
 
@@ -85,7 +86,8 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
       expect(replica.child.exitCode).toBe(1);
       expect(replica.output).toContain(
         'Database migration failed (pending: CreateModelTables1764400000000, ' +
-          'AddContributionsAndHistoryIndexes1764500000000, AddIdempotencyKey1764600000001, AddInputCreatedAtIndex1764700000000): ' +
+          'AddContributionsAndHistoryIndexes1764500000000, AddIdempotencyKey1764600000001, AddInputCreatedAtIndex1764700000000, ' +
+          'CreateModelOutcomes1764800000001): ' +
           'relation "model_inputs" already exists',
       );
       expect(replica.output).not.toContain('Unable to connect to the database');

@@ -56,6 +56,7 @@ function ledgerSuite(driver: Driver) {
       threshold: contract.threshold,
       model_version: contract.model.version,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      outcome: null,
     });
   });
 
@@ -161,7 +162,7 @@ function ledgerSuite(driver: Driver) {
     const res = await request(api.url).get('/predictions/export.csv').query({ prediction: 1 }).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = res.text.trim().split('\n');
-    expect(lines[0]).toBe(['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold', ...FEATURE_NAMES].join(','));
+    expect(lines[0]).toBe(['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold', 'left', 'observed_at', ...FEATURE_NAMES].join(','));
     expect(lines).toHaveLength(2);
     expect(lines[1].startsWith(`${made.id},${made.input_id},`)).toBe(true);
     expect(lines[1]).toContain(',Divorcé(e),');

@@ -5,13 +5,16 @@ import { NewPredictionRecord, PersistenceModule, PredictionLogRepository } from 
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { loadContract } from './fixtures/artifacts';
+
+const MODEL_VERSION = loadContract().model.version;
 
 const entry = {
   features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY },
   prediction: 0 as const,
   probability: 0.041,
   threshold: 0.32,
-  modelVersion: '1.0.0',
+  modelVersion: MODEL_VERSION,
   contributions: { age: -0.42, heure_supplementaires: 0.71 },
 };
 
@@ -72,7 +75,7 @@ function persistenceSuite(driver: Driver) {
     expect(stored).toEqual({ ...entry, id: expect.any(Number), inputId: expect.any(Number), createdAt: expect.any(Date) });
     expect(Math.abs(stored.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
     await expect(countRows(dataSource)).resolves.toEqual({ inputs: 1, outputs: 1 });
-    await expect(repository.findById(stored.id)).resolves.toEqual(stored);
+    await expect(repository.findById(stored.id)).resolves.toEqual({ ...stored, outcome: null });
     await expect(repository.findById(stored.id + 1000)).resolves.toBeNull();
   });
 
@@ -112,7 +115,7 @@ function persistenceSuite(driver: Driver) {
       driver,
       'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES ($1, $2, $3, 0.32, $4)',
     );
-    await expect(dataSource.query(sql, [inputId, prediction, probability, '1.0.0'])).rejects.toThrow(
+    await expect(dataSource.query(sql, [inputId, prediction, probability, MODEL_VERSION])).rejects.toThrow(
       new RegExp(`check constraint|CHECK constraint failed.*${column}|model_outputs_${column}_check`, 'i'),
     );
   });
@@ -146,8 +149,8 @@ function persistenceSuite(driver: Driver) {
   });
 
   it('the database itself rejects an output without an existing input', async () => {
-    const sql = "INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES (999999, 0, 0.1, 0.32, '1.0.0')";
-    await expect(dataSource.query(sql)).rejects.toThrow(/foreign key/i);
+    const sql = placeholders(driver, 'INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version) VALUES (999999, 0, 0.1, 0.32, $1)');
+    await expect(dataSource.query(sql, [MODEL_VERSION])).rejects.toThrow(/foreign key/i);
   });
 }
 

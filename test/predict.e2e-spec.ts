@@ -160,8 +160,9 @@ function predictSuite(driver: Driver) {
     expect(predict.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]);
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
-      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/predict', '/predict/batch',
-      '/predictions', '/predictions/export.csv', '/predictions/{id}', '/version',
+      '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/model/drift', '/model/fairness',
+      '/model/performance', '/outcomes', '/predict', '/predict/batch', '/predictions', '/predictions/export.csv',
+      '/predictions/{id}', '/version',
     ]);
     expect(body.paths['/predictions'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
       ['cursor', 'from', 'limit', 'min_probability', 'model_version', 'prediction', 'to'],

@@ -30,13 +30,17 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold  # 
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler  # noqa: E402
 
+from drift_stats import training_distribution  # noqa: E402
 from features import (CATEGORICAL_MODEL_INPUTS, CATEGORY_MAPS, DERIVED, LEGACY_DERIVED_NAMES,  # noqa: E402
                       RAW_FEATURES, SCALED_COLUMNS, add_derived, load_raw)
 from model_card import write_model_card  # noqa: E402
 from onnx_export import export  # noqa: E402
 
 MODEL_NAME = "attrition-logreg"
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
+# Version written into the ONNX graph and parity.json. 1.1.0 added the training distribution and the
+# fairness table to contract.json only: the graph and its parity values are 1.0.0's, byte for byte.
+GRAPH_VERSION = "1.0.0"
 SEED = 42
 N_SPLITS, N_REPEATS = 5, 5
 PARITY_ROWS = 400
@@ -277,7 +281,7 @@ def main() -> None:
 
     print("fitting on all rows and exporting ...")
     pipeline = build_pipeline().fit(raw, y)
-    metadata = {"name": MODEL_NAME, "version": MODEL_VERSION}
+    metadata = {"name": MODEL_NAME, "version": GRAPH_VERSION}
     onnx_model, contribution_names, baseline = export(pipeline, raw, threshold, metadata)
     model_path = OUT / "model.onnx"
     model_path.write_bytes(onnx_model.SerializeToString())
@@ -287,13 +291,15 @@ def main() -> None:
     trained_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     contract = build_contract(raw, metrics, calib, threshold, sha256, contribution_names, baseline,
                               data_sha256, trained_at)
+    contract["training_distribution"] = training_distribution(raw)
+    contract["fairness"] = {"source": "out-of-fold, " + metrics["cv"], "groups": fairness_rows}
     write_json(OUT / "contract.json", contract)
 
     sample = raw.sample(n=PARITY_ROWS, random_state=SEED).sort_index()
     probabilities = pipeline.predict_proba(sample)[:, 1]
     contributions = sklearn_contributions(pipeline, raw, sample)
     write_json(OUT / "parity.json", {
-        "model_version": MODEL_VERSION, "threshold": threshold, "contribution_names": contribution_names,
+        "model_version": GRAPH_VERSION, "threshold": threshold, "contribution_names": contribution_names,
         "rows": [{"row": int(i), "features": to_client_json(sample.loc[i]), "probability": float(p),
                   "label": int(p >= threshold), "contributions": [float(v) for v in c]}
                  for i, p, c in zip(sample.index, probabilities, contributions)],

@@ -63,7 +63,8 @@ export async function databaseFor(driver: Driver): Promise<DatabaseUnderTest> {
 
 export async function truncate(dataSource: DataSource): Promise<void> {
   if (dataSource.options.type === 'postgres') {
-    await dataSource.query('TRUNCATE model_outputs, model_inputs RESTART IDENTITY');
+    // CASCADE empties the tables that reference model_inputs too (model_outcomes).
+    await dataSource.query('TRUNCATE model_outputs, model_inputs RESTART IDENTITY CASCADE');
   } else {
     await dataSource.query('DELETE FROM model_outputs');
     await dataSource.query('DELETE FROM model_inputs');

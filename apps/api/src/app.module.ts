@@ -3,10 +3,11 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ApiKeysModule } from '@app/common';
 import { HealthModule } from '@app/health';
 import { InferenceModule } from '@app/inference';
+import { MonitoringModule } from '@app/monitoring';
 import { PersistenceModule } from '@app/persistence';
 import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
-import { AllConfig, appConfig, consoleConfig, databaseConfig, httpConfig, inferenceConfig } from './config';
+import { AllConfig, appConfig, consoleConfig, databaseConfig, httpConfig, inferenceConfig, monitoringConfig } from './config';
 import { RateLimitModule } from './http/rate-limits';
 import { MetricsModule } from './metrics/metrics.module';
 
@@ -16,7 +17,7 @@ import { MetricsModule } from './metrics/metrics.module';
     ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
-      load: [appConfig, httpConfig, databaseConfig, inferenceConfig, consoleConfig],
+      load: [appConfig, httpConfig, databaseConfig, inferenceConfig, consoleConfig, monitoringConfig],
     }),
     InferenceModule.forRootAsync({
       inject: [ConfigService],
@@ -44,6 +45,10 @@ import { MetricsModule } from './metrics/metrics.module';
         adminApiKeys: config.getOrThrow('app.adminApiKeys', { infer: true }),
         predictApiKeys: config.getOrThrow('app.predictApiKeys', { infer: true }),
       }),
+    }),
+    MonitoringModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('monitoring', { infer: true }),
     }),
     HealthModule,
     MetricsModule,

@@ -14,6 +14,32 @@ export interface FeatureSpec {
   categories?: string[];
 }
 
+/** Training distribution of a numeric feature: right-closed decile bins (edges[i-1] < v <= edges[i]). */
+export interface NumericDistribution {
+  /** Decile edges, duplicates removed: `edges.length + 1` bins. */
+  edges: number[];
+  /** Share of training rows in each bin. */
+  proportions: number[];
+}
+
+/** Training distribution of a categorical feature. */
+export interface CategoryDistribution {
+  /** Share of training rows with each label. */
+  frequencies: Record<string, number>;
+}
+
+/** Training-time (out-of-fold) figures for one group of people, the reference for live fairness. */
+export interface TrainingFairnessGroup {
+  group: string;
+  n: number;
+  attrition_rate: number;
+  mean_probability: number;
+  roc_auc: number;
+  flagged_rate: number;
+  recall: number;
+  precision: number;
+}
+
 export interface MetricSummary {
   mean: number;
   std: number;
@@ -52,4 +78,12 @@ export interface ModelManifest {
     log_loss: MetricSummary;
   };
   calibration: Record<string, unknown>;
+  /** Written by train.py from model 1.1.0 on: what live inputs are compared with to measure drift. */
+  training_distribution?: {
+    rows: number;
+    binning: string;
+    features: Record<string, NumericDistribution | CategoryDistribution>;
+  };
+  /** Written by train.py from model 1.1.0 on: the model card's fairness table. */
+  fairness?: { source: string; groups: TrainingFairnessGroup[] };
 }

@@ -9,6 +9,19 @@ export type {
   RecordOutcome,
   StoredPrediction,
 } from './prediction-log.repository';
+export { MonitoringRepository } from './monitoring.repository';
+export type {
+  NewOutcome,
+  OutcomeRecord,
+  OutcomeWrite,
+  PredictionWindow,
+  FeatureGroups,
+  PredictionSums,
+  RankSums,
+  ProbabilityBucket,
+  HistogramSpec,
+  InputHistogram,
+} from './monitoring.repository';
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
 export type { WriteOutcome } from './persistence.errors';
 export { RetentionService } from './retention.service';

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, OneToMany, OneToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ModelOutcomeEntity } from './model-outcome.entity';
 import { ModelOutputEntity } from './model-output.entity';
 
 /**
@@ -31,4 +32,8 @@ export class ModelInputEntity {
   // cascade in the database (ON DELETE CASCADE on model_outputs.input_id).
   @OneToMany(() => ModelOutputEntity, (output) => output.input, { cascade: ['insert'] })
   outputs: ModelOutputEntity[];
+
+  /** What really happened to the person, when a client has recorded it (POST /outcomes). */
+  @OneToOne(() => ModelOutcomeEntity, (outcome) => outcome.input)
+  outcome?: ModelOutcomeEntity | null;
 }

@@ -6,12 +6,14 @@ import { buildDataSourceOptions } from './data-source.options';
 import { DatabaseWriteHealth } from './database-write-health';
 import { runMigrations } from './migration-runner';
 import { MigrationFailedError } from './persistence.errors';
+import { MonitoringRepository } from './monitoring.repository';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { RetentionService } from './retention.service';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
+import { TypeOrmMonitoringRepository } from './typeorm-monitoring.repository';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
 
-/** Owns the database connection, entities and migrations; exports the PredictionLogRepository port. */
+/** Owns the database connection, entities and migrations; exports the PredictionLogRepository and MonitoringRepository ports. */
 @Module({})
 export class PersistenceModule {
   static forRootAsync(options: PersistenceModuleAsyncOptions): DynamicModule {
@@ -45,8 +47,9 @@ export class PersistenceModule {
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
         DatabaseWriteHealth,
         RetentionService,
+        { provide: MonitoringRepository, useClass: TypeOrmMonitoringRepository },
       ],
-      exports: [PredictionLogRepository, DatabaseWriteHealth, RetentionService],
+      exports: [PredictionLogRepository, DatabaseWriteHealth, RetentionService, MonitoringRepository],
     };
   }
 }

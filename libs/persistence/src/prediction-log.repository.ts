@@ -1,3 +1,5 @@
+import { OutcomeRecord } from './monitoring.repository';
+
 /** Largest row id either engine hands out: the ids are PostgreSQL `serial` (int4) columns. */
 export const MAX_ROW_ID = 2_147_483_647;
 
@@ -24,6 +26,8 @@ export interface PredictionRecord extends NewPredictionRecord {
   id: number;
   inputId: number;
   createdAt: Date;
+  /** The observed outcome of the input, when recorded (set by reads; writes leave it out). */
+  outcome?: OutcomeRecord | null;
 }
 
 /** Filters of the history, newest first, keyset-paginated on the output id. */

@@ -14,5 +14,8 @@ export function toPredictionRecord(output: ModelOutputEntity, input = output.inp
     contributions: output.contributions,
     createdAt: output.createdAt,
     ...(input.idempotencyKey === null ? {} : { idempotencyKey: input.idempotencyKey }),
+    outcome: input.outcome
+      ? { inputId: input.id, left: input.outcome.left === 1 ? 1 : 0, observedAt: input.outcome.observedAt, recordedAt: input.outcome.recordedAt }
+      : null,
   };
 }

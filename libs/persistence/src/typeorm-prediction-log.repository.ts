@@ -140,7 +140,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
     try {
       const output = await this.dataSource.getRepository(ModelOutputEntity).findOne({
         where: { id },
-        relations: { input: true },
+        relations: { input: { outcome: true } },
       });
       return output ? toPredictionRecord(output) : null;
     } catch (error) {
@@ -153,6 +153,7 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
       .getRepository(ModelOutputEntity)
       .createQueryBuilder('output')
       .innerJoinAndSelect('output.input', 'input')
+      .leftJoinAndSelect('input.outcome', 'outcome')
       .orderBy('output.id', 'DESC')
       .limit(query.limit);
     if (query.beforeId !== undefined) qb.andWhere('output.id < :beforeId', { beforeId: query.beforeId });

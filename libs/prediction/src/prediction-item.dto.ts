@@ -2,6 +2,18 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AttritionFeaturesDto } from '@app/validation';
 import { ExplanationDto } from './explanation';
 
+/** The observed outcome of the input a prediction was made from (POST /outcomes). */
+export class OutcomeDto {
+  @ApiProperty({ enum: [0, 1], description: '1: the person left; 0: stayed' })
+  left: 0 | 1;
+
+  @ApiProperty({ example: '2027-06-30T00:00:00.000Z' })
+  observed_at: string;
+
+  @ApiProperty({ example: '2027-07-01T09:12:00.000Z', description: 'When it was stored or last replaced' })
+  recorded_at: string;
+}
+
 /** One stored prediction, as the history endpoints show it. */
 export class PredictionItemDto {
   @ApiProperty({ example: 1042, description: 'model_outputs.id' })
@@ -27,6 +39,9 @@ export class PredictionItemDto {
 
   @ApiProperty({ example: '2026-11-29T17:40:00.000Z' })
   created_at: string;
+
+  @ApiProperty({ type: OutcomeDto, nullable: true, description: 'What really happened, once recorded; null until then' })
+  outcome: OutcomeDto | null;
 
   @ApiPropertyOptional({
     type: ExplanationDto,

@@ -16,7 +16,7 @@ import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
 
 const DEFAULT_PAGE_SIZE = 50;
 const EXPORT_BATCH_SIZE = 100;
-const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold'];
+const CSV_COLUMNS = ['id', 'input_id', 'created_at', 'model_version', 'prediction', 'probability', 'threshold', 'left', 'observed_at'];
 
 /** Reads and erases the prediction history: pages, single items, CSV export, erasure. */
 @Injectable()
@@ -62,7 +62,7 @@ export class PredictionLedgerService {
       while (batch.length > 0) {
         for (const r of batch) {
           yield [r.id, r.inputId, r.createdAt.toISOString(), r.modelVersion, r.prediction, r.probability, r.threshold,
-            ...features.map((f) => r.features[f])];
+            r.outcome?.left ?? '', r.outcome?.observedAt.toISOString() ?? '', ...features.map((f) => r.features[f])];
         }
         if (batch.length < EXPORT_BATCH_SIZE) return;
         // The embedded database reads synchronously: let other requests run between two batches.
@@ -99,6 +99,9 @@ function toItem(record: PredictionRecord, withExplanation = false): PredictionIt
     threshold: record.threshold,
     model_version: record.modelVersion,
     created_at: record.createdAt.toISOString(),
+    outcome: record.outcome
+      ? { left: record.outcome.left, observed_at: record.outcome.observedAt.toISOString(), recorded_at: record.outcome.recordedAt.toISOString() }
+      : null,
   };
   if (withExplanation) item.explanation = record.contributions ? explain(record.contributions, record.features) : null;
   return item;

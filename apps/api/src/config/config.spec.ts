@@ -3,6 +3,7 @@ import { consoleConfig } from './console.config';
 import { databaseConfig } from './database.config';
 import { inferenceConfig } from './inference.config';
 import { shutdownTimeoutMs } from './shutdown.config';
+import { monitoringConfig } from './monitoring.config';
 
 /** Runs a config factory with exactly `env` as the environment. */
 function withEnv<T>(env: Record<string, string>, factory: () => T): T {
@@ -23,6 +24,7 @@ describe('configuration', () => {
     expect(withEnv({}, inferenceConfig).modelDir).toMatch(/models\/attrition$/);
     expect(withEnv({}, consoleConfig).dir).toMatch(/dist\/console$/);
     expect(withEnv({}, shutdownTimeoutMs)).toBe(10_000);
+    expect(withEnv({}, monitoringConfig)).toEqual({ refreshIntervalMs: 60_000, windowDays: 30 });
   });
 
   it('reads the documented variables', () => {
@@ -32,6 +34,7 @@ describe('configuration', () => {
     expect(withEnv({ DATABASE_STATEMENT_TIMEOUT_MS: '1500' }, databaseConfig).statementTimeoutMs).toBe(1500);
     expect(withEnv({ ORT_COALESCE: 'false' }, inferenceConfig).coalesce).toBe(false);
     expect(withEnv({ CONSOLE_DIR: '/srv/console' }, consoleConfig).dir).toBe('/srv/console');
+    expect(withEnv({ MONITORING_REFRESH_SECONDS: '5', MONITORING_WINDOW_DAYS: '7' }, monitoringConfig)).toEqual({ refreshIntervalMs: 5000, windowDays: 7 });
   });
 
   it.each([
@@ -45,6 +48,8 @@ describe('configuration', () => {
     [databaseConfig, { DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
     [inferenceConfig, { ORT_INTRA_OP_THREADS: '-1' }, 'ORT_INTRA_OP_THREADS'],
     [shutdownTimeoutMs, { SHUTDOWN_TIMEOUT_MS: '10' }, 'SHUTDOWN_TIMEOUT_MS'],
+    [monitoringConfig, { MONITORING_REFRESH_SECONDS: '0' }, 'MONITORING_REFRESH_SECONDS'],
+    [monitoringConfig, { MONITORING_WINDOW_DAYS: 'week' }, 'MONITORING_WINDOW_DAYS'],
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
   });

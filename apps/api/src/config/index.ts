@@ -3,12 +3,14 @@ import { ConsoleConfig } from './console.config';
 import { HttpConfig } from './http.config';
 import { PersistenceModuleOptions } from '@app/persistence';
 import { InferenceModuleOptions } from '@app/inference';
+import { MonitoringModuleOptions } from '@app/monitoring';
 
 export { appConfig, enabledLogLevels } from './app.config';
 export { consoleConfig } from './console.config';
 export { databaseConfig } from './database.config';
 export { httpConfig } from './http.config';
 export { inferenceConfig } from './inference.config';
+export { monitoringConfig } from './monitoring.config';
 
 export interface AllConfig {
   app: AppConfig;
@@ -16,4 +18,5 @@ export interface AllConfig {
   database: PersistenceModuleOptions;
   inference: InferenceModuleOptions;
   console: ConsoleConfig;
+  monitoring: MonitoringModuleOptions;
 }

@@ -2,11 +2,25 @@ import { CreateModelTables1764400000000 as PostgresCreateModelTables } from './p
 import { AddContributionsAndHistoryIndexes1764500000000 as PostgresAddContributions } from './postgres/1764500000000-add-contributions-and-history-indexes';
 import { AddIdempotencyKey1764600000001 as AddIdempotencyKey } from './postgres/1764600000001-add-idempotency-key';
 import { AddInputCreatedAtIndex1764700000000 as PostgresAddInputCreatedAtIndex } from './postgres/1764700000000-add-input-created-at-index';
+import { CreateModelOutcomes1764800000001 as PostgresCreateModelOutcomes } from './postgres/1764800000001-create-model-outcomes';
 import { CreateModelTables1764400000000 as SqliteCreateModelTables } from './sqlite/1764400000000-create-model-tables';
 import { AddContributionsAndHistoryIndexes1764500000000 as SqliteAddContributions } from './sqlite/1764500000000-add-contributions-and-history-indexes';
 import { AddInputCreatedAtIndex1764700000000 as SqliteAddInputCreatedAtIndex } from './sqlite/1764700000000-add-input-created-at-index';
+import { CreateModelOutcomes1764800000001 as SqliteCreateModelOutcomes } from './sqlite/1764800000001-create-model-outcomes';
 
 /** Migrations per driver, oldest first; listed explicitly so no glob depends on the build layout. */
-export const POSTGRES_MIGRATIONS = [PostgresCreateModelTables, PostgresAddContributions, AddIdempotencyKey, PostgresAddInputCreatedAtIndex];
+export const POSTGRES_MIGRATIONS = [
+  PostgresCreateModelTables,
+  PostgresAddContributions,
+  AddIdempotencyKey,
+  PostgresAddInputCreatedAtIndex,
+  PostgresCreateModelOutcomes,
+];
 // The idempotency key's migration is the same SQL on both engines: one class in both lists.
-export const SQLITE_MIGRATIONS = [SqliteCreateModelTables, SqliteAddContributions, AddIdempotencyKey, SqliteAddInputCreatedAtIndex];
+export const SQLITE_MIGRATIONS = [
+  SqliteCreateModelTables,
+  SqliteAddContributions,
+  AddIdempotencyKey,
+  SqliteAddInputCreatedAtIndex,
+  SqliteCreateModelOutcomes,
+];
