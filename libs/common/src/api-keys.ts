@@ -74,7 +74,7 @@ export class ApiKeyPolicy {
     this.predict = new KeyRing(options.predictApiKeys ?? []);
     if (this.admin.empty) {
       new Logger(ApiKeyPolicy.name).warn(
-        'ADMIN_API_KEYS is not set: history, export, erasure and metrics answer loopback clients only',
+        'ADMIN_API_KEYS is not set: history, export, erasure, outcomes, monitoring reports and metrics answer loopback clients only',
       );
     }
   }
