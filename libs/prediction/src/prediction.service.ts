@@ -52,12 +52,11 @@ export class PredictionService implements OnModuleInit {
     const [score] = await this.runner.score([mapped.features]);
     const entry = toEntry(mapped, score, manifest);
     const record = await this.log.record(entry);
-    if (Logger.isLevelEnabled('log')) {
-      this.logger.log(
-        `prediction ${record.id} model ${record.modelVersion}: ${record.prediction} ` +
-          `in ${(performance.now() - started).toFixed(2)} ms`,
-      );
-    }
+    // The app's logger filters by LOG_LEVEL (the static Logger.isLevelEnabled only knows levels set as an array).
+    this.logger.log(
+      `prediction ${record.id} model ${record.modelVersion}: ${record.prediction} ` +
+        `in ${(performance.now() - started).toFixed(2)} ms`,
+    );
     return this.respond(request, mapped, record);
   }
 
@@ -85,12 +84,10 @@ export class PredictionService implements OnModuleInit {
         results[v.index] = { index: v.index, status: 200, result: this.respond(v.request, v.mapped, records[i]) };
       });
     }
-    if (Logger.isLevelEnabled('log')) {
-      this.logger.log(
-        `batch of ${items.length}: ${valid.length} stored, ${items.length - valid.length} rejected ` +
-          `in ${(performance.now() - started).toFixed(1)} ms`,
-      );
-    }
+    this.logger.log(
+      `batch of ${items.length}: ${valid.length} stored, ${items.length - valid.length} rejected ` +
+        `in ${(performance.now() - started).toFixed(1)} ms`,
+    );
     return { stored: valid.length, rejected: items.length - valid.length, results };
   }
 
