@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
+import { entitiesFor } from './entities';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { PersistenceModuleOptions } from './persistence.options';
 
@@ -10,7 +10,6 @@ export const DEFAULT_SQLITE_PATH = 'data/attrition.sqlite';
 /** The one place where the driver is chosen; shared by the Nest module and the TypeORM CLI. */
 export function buildDataSourceOptions(options: PersistenceModuleOptions): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     synchronize: false,
     migrationsRun: options.migrationsRun ?? true,
     migrationsTransactionMode: 'each' as const,
@@ -20,6 +19,7 @@ export function buildDataSourceOptions(options: PersistenceModuleOptions): DataS
       ...common,
       type: 'postgres',
       url: options.url,
+      entities: entitiesFor('postgres'),
       migrations: POSTGRES_MIGRATIONS,
       extra: {
         max: options.poolSize ?? 10,
@@ -33,6 +33,7 @@ export function buildDataSourceOptions(options: PersistenceModuleOptions): DataS
     ...common,
     type: 'better-sqlite3',
     database,
+    entities: entitiesFor('better-sqlite3'),
     migrations: SQLITE_MIGRATIONS,
     // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes.
     enableWAL: true,

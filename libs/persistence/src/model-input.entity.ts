@@ -1,25 +1,13 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
-import { ModelOutputEntity } from './model-output.entity';
+import type { ModelOutputEntity } from './model-output.entity';
 
 /**
- * `model_inputs`: the validated raw features of one request. The column is declared `json` so the
- * entity works on both drivers; the PostgreSQL migration creates it as JSONB (TypeORM reads and
- * writes json and jsonb the same way).
+ * A row of `model_inputs`: the validated raw features of one request. Mapped to its table per
+ * driver in entities.ts (JSONB on PostgreSQL, JSON text on SQLite).
  */
-@Entity({ name: 'model_inputs' })
 export class ModelInputEntity {
-  @PrimaryGeneratedColumn({ name: 'id' })
   id: number;
-
-  @Column({ name: 'features', type: 'json' })
   features: Record<string, number | string>;
-
-  @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
-
-  // Insert-only cascade, so a save through the entities can never update an output by accident. The hot
-  // path writes both rows with one statement per batch instead (prediction-writers.ts); deletes
-  // cascade in the database (ON DELETE CASCADE on model_outputs.input_id).
-  @OneToMany(() => ModelOutputEntity, (output) => output.input, { cascade: ['insert'] })
+  /** Insert-only cascade: a save can never update an output by accident; deletes cascade in the database. */
   outputs: ModelOutputEntity[];
 }
