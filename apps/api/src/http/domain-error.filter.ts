@@ -35,6 +35,9 @@ export class DomainErrorFilter implements ExceptionFilter {
     const { status, detail, errors, retry } = this.describe(exception);
     const body: ErrorResponseDto = errors ? badRequestBody(detail, errors) : { statusCode: status, error: reasonPhrase(status), detail };
     if (retry) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+    // A route's own @Header()s (the CSV export's) are already set: the error is JSON, not an attachment.
+    response.removeHeader('Content-Disposition');
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
     response.status(status).json(body);
   }
 
