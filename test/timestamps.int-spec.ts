@@ -1,0 +1,64 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { PersistenceModule, PredictionLogRepository } from '@app/persistence';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
+import { DatabaseUnderTest, databaseFor, Driver } from './support/app';
+import { describeWithPostgres } from './support/describe-with-postgres';
+
+const HOUR_MS = 3_600_000;
+
+const entry = {
+  features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY },
+  prediction: 0 as const,
+  probability: 0.04,
+  threshold: 0.32,
+  modelVersion: '1.0.0',
+  contributions: { age: -0.4 },
+};
+
+it('the integration tests run outside UTC (test/support/new-york.environment.js)', () => {
+  expect(new Date('2026-01-15T12:00:00Z').getTimezoneOffset()).toBe(300);
+});
+
+/** created_at is a moment: the same one whatever the process's time zone, on write and on read. */
+function timestampSuite(driver: Driver) {
+  let database: DatabaseUnderTest;
+  let context: INestApplicationContext;
+  let repository: PredictionLogRepository;
+
+  beforeAll(async () => {
+    database = await databaseFor(driver);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PersistenceModule.forRootAsync({
+          useFactory: () => ({ url: database.env.DATABASE_URL, sqlitePath: database.env.SQLITE_PATH, retryAttempts: 1 }),
+        }),
+      ],
+    }).compile();
+    context = await moduleRef.init();
+    repository = context.get(PredictionLogRepository);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await database?.drop();
+  });
+
+  it('a stored prediction is dated now (within the hour, not hours off), and reads back the same', async () => {
+    // Act
+    const recorded = await repository.record(entry);
+    const [batch] = await repository.recordMany([{ ...entry, contributions: null }]);
+    const read = await repository.findById(recorded.id);
+    const [listed] = await repository.list({ limit: 1, from: new Date(Date.now() - HOUR_MS) });
+
+    // Assert
+    for (const createdAt of [recorded.createdAt, batch.createdAt]) {
+      expect(Math.abs(createdAt.getTime() - Date.now())).toBeLessThan(HOUR_MS);
+    }
+    expect(read!.createdAt.toISOString()).toBe(recorded.createdAt.toISOString());
+    expect(listed.id).toBe(batch.id);
+  });
+}
+
+describe('timestamps outside UTC: embedded SQLite', () => timestampSuite('sqlite'));
+describeWithPostgres('timestamps outside UTC: PostgreSQL', () => timestampSuite('postgres'));
