@@ -13,10 +13,10 @@ export class PredictBatchRequestDto {
 }
 
 export class BatchItemResultDto {
-  @ApiProperty({ example: 0, description: 'Position of the item in `items`' })
+  @ApiProperty({ type: 'integer', example: 0, description: 'Position of the item in `items`' })
   index: number;
 
-  @ApiProperty({ enum: [200, 400], description: '200: predicted and stored; 400: invalid, see `error`' })
+  @ApiProperty({ type: 'integer', enum: [200, 400], description: '200: predicted and stored; 400: invalid, see `error`' })
   status: 200 | 400;
 
   @ApiProperty({ type: PredictionResponseDto, required: false })
@@ -27,10 +27,10 @@ export class BatchItemResultDto {
 }
 
 export class PredictBatchResponseDto {
-  @ApiProperty({ example: 999, description: 'Items predicted and stored (one transaction)' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Items predicted and stored (one transaction)' })
   stored: number;
 
-  @ApiProperty({ example: 1, description: 'Invalid items, not stored' })
+  @ApiProperty({ type: 'integer', example: 1, description: 'Invalid items, not stored' })
   rejected: number;
 
   @ApiProperty({ type: [BatchItemResultDto], description: 'One entry per item, in order' })

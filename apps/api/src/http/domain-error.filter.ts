@@ -7,7 +7,8 @@ import { BatchTooLargeError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
 
-const RETRY_AFTER_SECONDS = '5';
+/** Seconds a client is asked to wait after a 503. */
+export const RETRY_AFTER_SECONDS = '5';
 
 /** Errors raised by body-parser before any route runs (http-errors with a `type`). */
 interface BodyParserError {
@@ -35,9 +36,6 @@ export class DomainErrorFilter implements ExceptionFilter {
     const { status, detail, errors, retry } = this.describe(exception);
     const body: ErrorResponseDto = errors ? badRequestBody(detail, errors) : { statusCode: status, error: reasonPhrase(status), detail };
     if (retry) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
-    // A route's own @Header()s (the CSV export's) are already set: the error is JSON, not an attachment.
-    response.removeHeader('Content-Disposition');
-    response.setHeader('Content-Type', 'application/json; charset=utf-8');
     response.status(status).json(body);
   }
 
