@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { PersistenceModule } from '@app/persistence';
 import { SQLITE_MIGRATIONS } from '../libs/persistence/src/migrations';
-import { DatabaseUnderTest, databaseFor, Driver } from './support/app';
+import { Driver } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { usePersistence } from './support/persistence';
 
 /**
  * The entities describe the schema the migrations build: after the migrations, TypeORM's schema
@@ -15,29 +13,11 @@ import { describeWithPostgres } from './support/describe-with-postgres';
  * here means a generated migration would drop constraints or rewrite columns with their data.
  */
 function schemaSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
-  let context: INestApplicationContext;
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        PersistenceModule.forRootAsync({
-          useFactory: () => ({ url: database.env.DATABASE_URL, sqlitePath: database.env.SQLITE_PATH, retryAttempts: 1 }),
-        }),
-      ],
-    }).compile();
-    context = await moduleRef.init();
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await database?.drop();
-  });
+  const persistence = usePersistence(driver);
 
   it('the schema builder finds nothing to change after the migrations', async () => {
     // Act
-    const { upQueries } = await context.get(DataSource).driver.createSchemaBuilder().log();
+    const { upQueries } = await persistence().dataSource.driver.createSchemaBuilder().log();
 
     // Assert
     expect(upQueries.map((q) => q.query)).toEqual([]);

@@ -1,9 +1,7 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { PersistenceModule, PredictionLogRepository } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
-import { DatabaseUnderTest, databaseFor, Driver } from './support/app';
+import { Driver } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { usePersistence } from './support/persistence';
 
 const HOUR_MS = 3_600_000;
 
@@ -22,30 +20,11 @@ it('the integration tests run outside UTC (test/support/new-york.environment.js)
 
 /** created_at is a moment: the same one whatever the process's time zone, on write and on read. */
 function timestampSuite(driver: Driver) {
-  let database: DatabaseUnderTest;
-  let context: INestApplicationContext;
-  let repository: PredictionLogRepository;
-
-  beforeAll(async () => {
-    database = await databaseFor(driver);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        PersistenceModule.forRootAsync({
-          useFactory: () => ({ url: database.env.DATABASE_URL, sqlitePath: database.env.SQLITE_PATH, retryAttempts: 1 }),
-        }),
-      ],
-    }).compile();
-    context = await moduleRef.init();
-    repository = context.get(PredictionLogRepository);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await database?.drop();
-  });
+  const persistence = usePersistence(driver);
 
   it('a stored prediction is dated now (within the hour, not hours off), and reads back the same', async () => {
     // Act
+    const { repository } = persistence();
     const recorded = await repository.record(entry);
     const [batch] = await repository.recordMany([{ ...entry, contributions: null }]);
     const read = await repository.findById(recorded.id);

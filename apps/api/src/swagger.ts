@@ -46,7 +46,7 @@ function completeOperations(document: OpenAPIObject): void {
 }
 
 /** The OpenAPI document of the app (served at /docs-json). */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Employee attrition API')
     .setDescription(
@@ -55,7 +55,6 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`prediction` and `probability` out.',
     )
     .setVersion('1.0.0')
-    .setLicense('UNLICENSED', 'https://spdx.org/licenses/')
     .addServer('/', 'This service')
     // Admin keys are opaque strings (ADMIN_API_KEYS), not JWTs.
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin API key from ADMIN_API_KEYS' })
