@@ -52,4 +52,26 @@ describeWithPostgres('PostgreSQL outage', () => {
     // Only the two answered 200 were stored
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 2, outputs: 2 });
   });
+
+  it('answers /predict/batch and the CSV export with 503 and Retry-After, not 500 or a truncated 200', async () => {
+    // Arrange
+    await request(api.url).post('/predict').send(body).expect(200);
+    await proxy.stop();
+    try {
+      // Act
+      const batch = await request(api.url).post('/predict/batch').send({ items: [body, body] });
+      // A 200 whose body never ends would hang here: the deadline turns it into a failure.
+      const csv = await request(api.url).get('/predictions/export.csv').timeout({ deadline: 20_000 });
+
+      // Assert
+      for (const response of [batch, csv]) {
+        expect(response.status).toBe(503);
+        expect(response.headers['retry-after']).toBe('5');
+        expect(response.headers['content-type']).toMatch(/^application\/json/);
+        expect(response.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+      }
+    } finally {
+      await proxy.start();
+    }
+  });
 });

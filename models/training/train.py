@@ -2,14 +2,37 @@
 
     python train.py            # evaluate, fit, export, check parity, write artifacts
 
-Deterministic: fixed seeds and a single-threaded solver; two runs give the same metrics,
-the same model.onnx bytes and the same probabilities.
+Deterministic: fixed seeds, a single-threaded solver and pinned BLAS kernels; two runs, on any
+x86-64 CPU with AVX-512, give the same metrics, the same model.onnx bytes and the same probabilities.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import os
 import sys
+
+# Byte-reproducible artifacts (README.md, "Reproducibility"). OpenBLAS picks its kernels by CPU (or by
+# OPENBLAS_CORETYPE from the environment), and kernels that sum in another order give coefficients
+# ~1e-15 apart, i.e. other model.onnx bytes. The committed artifacts come from OpenBLAS's SkylakeX
+# (AVX-512) kernels on one thread: pin them before numpy (imported by matplotlib below) loads OpenBLAS,
+# whatever the environment says. TRAIN_BLAS_KERNEL=<OpenBLAS core> chooses another on purpose.
+BLAS = {"OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_NUM_THREADS": "1", "OPENBLAS_L2_SIZE": "512"}
+SKYLAKEX_NEEDS = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+if "TRAIN_BLAS_KERNEL" in os.environ:
+    BLAS["OPENBLAS_CORETYPE"] = os.environ["TRAIN_BLAS_KERNEL"]
+else:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            cpu_flags = set(next((line for line in cpuinfo if line.startswith("flags")), "").split())
+    except OSError:
+        cpu_flags = SKYLAKEX_NEEDS  # not Linux: OpenBLAS fails loudly if the kernel cannot run
+    if not SKYLAKEX_NEEDS <= cpu_flags:
+        sys.exit(f"This CPU lacks {sorted(SKYLAKEX_NEEDS - cpu_flags)}, which OpenBLAS's SkylakeX kernels need, so "
+                 "the committed bytes cannot be reproduced here. To train anyway (results ~1e-15 apart), choose "
+                 "another kernel: TRAIN_BLAS_KERNEL=Haswell python train.py")
+os.environ.update(BLAS)
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
 from datetime import datetime, timezone
 from pathlib import Path
 

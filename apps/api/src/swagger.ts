@@ -1,8 +1,52 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { RETRY_AFTER_SECONDS } from './http/domain-error.filter';
 
-/** Swagger UI at /docs, OpenAPI JSON at /docs-json. */
-export function setupSwagger(app: INestApplication): void {
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
+/** What each error status of the error filter looks like, so that a 413 or 503 does not show a 400. */
+const ERROR_EXAMPLES: Record<string, { error: string; detail: string }> = {
+  '401': {
+    error: 'Unauthorized',
+    detail: 'This endpoint reads or erases personal data: send an admin API key as "Authorization: Bearer <key>" or "X-API-Key"',
+  },
+  '404': { error: 'Not Found', detail: 'No prediction with id 42' },
+  '413': { error: 'Payload Too Large', detail: 'Request body exceeds the limit of 102400 bytes' },
+  '503': { error: 'Service Unavailable', detail: 'The database is unavailable; nothing was stored. Retry later.' },
+};
+
+/**
+ * Completes what the decorators cannot say operation by operation: an operation with no security
+ * requirement is open (`security: []`, as opposed to undocumented), each error status has its own
+ * example, and every 503 declares its Retry-After header.
+ */
+function completeOperations(document: OpenAPIObject): void {
+  for (const path of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation: Operation | undefined = path[method];
+      if (!operation) continue;
+      operation.security ??= [];
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!response || !('description' in response)) continue;
+        const example = ERROR_EXAMPLES[status];
+        const json = response.content?.['application/json'];
+        const isErrorBody = json?.schema && '$ref' in json.schema && json.schema.$ref.endsWith('/ErrorResponseDto');
+        if (example && isErrorBody) json.example = { statusCode: Number(status), ...example };
+        if (status === '503') {
+          response.headers = {
+            'Retry-After': {
+              description: 'Seconds to wait before retrying',
+              schema: { type: 'integer', example: Number(RETRY_AFTER_SECONDS) },
+            },
+          };
+        }
+      }
+    }
+  }
+}
+
+/** The OpenAPI document of the app (served at /docs-json). */
+function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Employee attrition API')
     .setDescription(
@@ -11,9 +55,17 @@ export function setupSwagger(app: INestApplication): void {
         '`prediction` and `probability` out.',
     )
     .setVersion('1.0.0')
-    .addBearerAuth()
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+    .addServer('/', 'This service')
+    // Admin keys are opaque strings (ADMIN_API_KEYS), not JWTs.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin API key from ADMIN_API_KEYS' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An admin API key from ADMIN_API_KEYS' }, 'api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  completeOperations(document);
+  return document;
+}
+
+/** Swagger UI at /docs, OpenAPI JSON at /docs-json. */
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }

@@ -13,7 +13,7 @@ export class ErrorItemDto {
 
 /** The one body shape of every error response. */
 export class ErrorResponseDto {
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', example: 400 })
   statusCode: number;
 
   @ApiProperty({ example: 'Bad Request' })

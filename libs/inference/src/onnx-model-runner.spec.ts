@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadContract, loadParity, MODEL_DIR } from '../../../test/fixtures/artifacts';
@@ -97,6 +98,41 @@ describe('OnnxModelRunner start-up checks', () => {
     writeFileSync(join(dir, 'contract.json'), JSON.stringify(contract));
     copyFileSync(join(MODEL_DIR, 'model.onnx'), join(dir, 'model.onnx'));
     await expect(loadedRunner(dir)).rejects.toThrow(/does not match its manifest/);
+  });
+
+  /** Writes the real model with `edit` applied to its bytes, and a manifest whose sha256 accepts them. */
+  function writeModel(edit: (bytes: Buffer) => Buffer) {
+    const bytes = edit(readFileSync(join(MODEL_DIR, 'model.onnx')));
+    const contract = loadContract();
+    contract.model.sha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'model.onnx'), bytes);
+    writeFileSync(join(dir, 'contract.json'), JSON.stringify(contract));
+  }
+
+  it('refuses a model that lacks one of the outputs the service reads, naming it', async () => {
+    // Arrange: the same graph with its `contributions` output renamed (same length, so the protobuf stays valid).
+    writeModel((bytes) => Buffer.from(bytes.toString('latin1').replaceAll('contributions', 'contributionz'), 'latin1'));
+    // Act + Assert
+    await expect(loadedRunner(dir)).rejects.toThrow(ModelArtifactError);
+    await expect(loadedRunner(dir)).rejects.toThrow(/missing outputs \[contributions\]/);
+  });
+
+  it("refuses a manifest whose threshold disagrees with the model's labels (the warm-up run checks it)", async () => {
+    // Arrange: the model labels at 0.32. Its warm-up row's probability p is in (0, 1), so exactly one of
+    // the thresholds 0 and 1 labels that row differently from the model.
+    const attempts = [0, 1].map(async (threshold) => {
+      const sub = mkdtempSync(join(dir, `threshold-${threshold}-`));
+      copyFileSync(join(MODEL_DIR, 'model.onnx'), join(sub, 'model.onnx'));
+      writeFileSync(join(sub, 'contract.json'), JSON.stringify({ ...loadContract(), threshold }));
+      return loadedRunner(sub).then((runner) => runner.onModuleDestroy());
+    });
+    // Act
+    const results = await Promise.allSettled(attempts);
+    // Assert
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused.map((r) => String(r.reason))).toEqual([
+      expect.stringMatching(/The model's label disagrees with the manifest's threshold [01]/),
+    ]);
   });
 
   it('is not ready, and says so, before loading', async () => {

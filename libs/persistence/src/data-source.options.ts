@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { PoolConfig } from 'pg';
 import { DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities';
+import { entitiesFor } from './entities';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { PersistenceModuleOptions } from './persistence.options';
 import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy-retry';
@@ -50,7 +50,6 @@ export function configureSqlite(db: Pick<Database, 'pragma'>): void {
 /** The one place where the driver is chosen; shared by the Nest module and the TypeORM CLI. */
 export function buildDataSourceOptions(options: PersistenceModuleOptions): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     synchronize: false,
     migrationsRun: options.migrationsRun ?? true,
     migrationsTransactionMode: 'each' as const,
@@ -60,6 +59,7 @@ export function buildDataSourceOptions(options: PersistenceModuleOptions): DataS
       ...common,
       type: 'postgres',
       url: options.url,
+      entities: entitiesFor('postgres'),
       migrations: POSTGRES_MIGRATIONS,
       extra: postgresPoolConfig(options),
     };
@@ -68,6 +68,7 @@ export function buildDataSourceOptions(options: PersistenceModuleOptions): DataS
     ...common,
     type: 'better-sqlite3',
     database: sqliteFile(options),
+    entities: entitiesFor('better-sqlite3'),
     migrations: SQLITE_MIGRATIONS,
     enableWAL: true,
     prepareDatabase: configureSqlite,

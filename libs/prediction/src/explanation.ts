@@ -6,8 +6,8 @@ export class ContributionDto {
 
   @ApiProperty({
     example: 1,
-    nullable: true,
-    oneOf: [{ type: 'number' }, { type: 'string' }],
+    // OpenAPI 3.0 has no null type: each alternative is nullable (anyOf, since null matches both).
+    anyOf: [{ type: 'number', nullable: true }, { type: 'string', nullable: true }],
     description: 'The value sent, for a raw feature; null for a feature the model derives itself',
   })
   value: number | string | null;

@@ -19,10 +19,11 @@ export class PredictBatchRequestDto {
 }
 
 export class BatchItemResultDto {
-  @ApiProperty({ example: 0, description: 'Position of the item in `items`' })
+  @ApiProperty({ type: 'integer', example: 0, description: 'Position of the item in `items`' })
   index: number;
 
   @ApiProperty({
+    type: 'integer',
     enum: [200, 400, 422, 500],
     description:
       '200: predicted and stored (or stored before, see `replayed`); 400: invalid, see `error`; 422: its idempotency ' +
@@ -44,10 +45,10 @@ export class BatchItemResultDto {
 }
 
 export class PredictBatchResponseDto {
-  @ApiProperty({ example: 999, description: 'Items answered 200: predicted and stored (one transaction), or replayed' })
+  @ApiProperty({ type: 'integer', example: 999, description: 'Items answered 200: predicted and stored (one transaction), or replayed' })
   stored: number;
 
-  @ApiProperty({ example: 1, description: 'Items not stored (status 400, 422 or 500)' })
+  @ApiProperty({ type: 'integer', example: 1, description: 'Items not stored (status 400, 422 or 500)' })
   rejected: number;
 
   @ApiProperty({ type: [BatchItemResultDto], description: 'One entry per item, in order' })

@@ -16,16 +16,16 @@ export class OutcomeDto {
 
 /** One stored prediction, as the history endpoints show it. */
 export class PredictionItemDto {
-  @ApiProperty({ example: 1042, description: 'model_outputs.id' })
+  @ApiProperty({ type: 'integer', example: 1042, description: 'model_outputs.id' })
   id: number;
 
-  @ApiProperty({ example: 1042, description: 'model_inputs.id' })
+  @ApiProperty({ type: 'integer', example: 1042, description: 'model_inputs.id' })
   input_id: number;
 
   @ApiProperty({ type: AttritionFeaturesDto, description: 'The validated raw features, as stored' })
   features: Record<string, number | string>;
 
-  @ApiProperty({ enum: [0, 1] })
+  @ApiProperty({ type: 'integer', enum: [0, 1] })
   prediction: 0 | 1;
 
   @ApiProperty({ example: 0.7963 })
@@ -37,7 +37,7 @@ export class PredictionItemDto {
   @ApiProperty({ example: '1.0.0' })
   model_version: string;
 
-  @ApiProperty({ example: '2026-11-29T17:40:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: '2026-11-29T17:40:00.000Z' })
   created_at: string;
 
   @ApiProperty({ type: OutcomeDto, nullable: true, description: 'What really happened, once recorded; null until then' })

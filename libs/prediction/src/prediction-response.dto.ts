@@ -15,16 +15,16 @@ export class PredictionWarningDto {
 }
 
 export class PredictionResponseDto {
-  @ApiProperty({ enum: [0, 1], example: 1, description: '1 when the employee is likely to leave (probability >= threshold)' })
+  @ApiProperty({ type: 'integer', enum: [0, 1], example: 1, description: '1 when the employee is likely to leave (probability >= threshold)' })
   prediction: 0 | 1;
 
   @ApiProperty({ example: 0.7963, minimum: 0, maximum: 1, description: 'Probability of leaving' })
   probability: number;
 
-  @ApiProperty({ example: 1042, description: 'Id of the stored prediction (model_outputs.id)' })
+  @ApiProperty({ type: 'integer', example: 1042, description: 'Id of the stored prediction (model_outputs.id)' })
   id: number;
 
-  @ApiProperty({ example: 1042, description: 'Id of the stored features (model_inputs.id)' })
+  @ApiProperty({ type: 'integer', example: 1042, description: 'Id of the stored features (model_inputs.id)' })
   input_id: number;
 
   @ApiProperty({ example: '1.0.0' })

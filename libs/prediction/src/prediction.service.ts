@@ -68,12 +68,11 @@ export class PredictionService implements OnModuleInit {
     const entry = toEntry(mapped, score, manifest, idempotencyKey);
     const { record, replayed } = await this.log.record(entry);
     if (replayed && !sameFeatures(record.features, entry.features)) throw new IdempotencyKeyReusedError('Idempotency-Key');
-    if (Logger.isLevelEnabled('log')) {
-      this.logger.log(
-        `prediction ${record.id} model ${record.modelVersion}: ${record.prediction}${replayed ? ' (replayed)' : ''} ` +
-          `in ${(performance.now() - started).toFixed(2)} ms`,
-      );
-    }
+    // The app's logger filters by LOG_LEVEL (the static Logger.isLevelEnabled only knows levels set as an array).
+    this.logger.log(
+      `prediction ${record.id} model ${record.modelVersion}: ${record.prediction}${replayed ? ' (replayed)' : ''} ` +
+        `in ${(performance.now() - started).toFixed(2)} ms`,
+    );
     return { response: this.respond(request, mapped, record), replayed };
   }
 
@@ -111,12 +110,10 @@ export class PredictionService implements OnModuleInit {
       valid.forEach((v, i) => (results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i])));
     }
     const stored = results.filter((r) => r.status === 200).length;
-    if (Logger.isLevelEnabled('log')) {
-      this.logger.log(
-        `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected ` +
-          `in ${(performance.now() - started).toFixed(1)} ms`,
-      );
-    }
+    this.logger.log(
+      `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected ` +
+        `in ${(performance.now() - started).toFixed(1)} ms`,
+    );
     return { stored, rejected: items.length - stored, results };
   }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNotFoundResponse,
@@ -39,10 +39,12 @@ export class PredictionsController {
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with a header row' })
-  @Header('Content-Type', 'text/csv; charset=utf-8')
-  @Header('Content-Disposition', 'attachment; filename="predictions.csv"')
   async export(@Query() query: ListPredictionsQuery): Promise<StreamableFile> {
-    return new StreamableFile(await this.ledger.exportCsv(query));
+    // The CSV headers go with the file, so that an error before it (a 503) stays a JSON answer.
+    return new StreamableFile(await this.ledger.exportCsv(query), {
+      type: 'text/csv; charset=utf-8',
+      disposition: 'attachment; filename="predictions.csv"',
+    });
   }
 
   @Get(':id')

@@ -50,9 +50,14 @@ export function CategoryFeature({ values, description, example }: CategoryFeatur
     MinLength(1),
     MaxLength(100),
     IsIn(values, { groups: ['strict'], message: `$property must be one of: ${values.join(', ')}` }),
+    // Not an `enum`: labels unseen in training are valid input (unless STRICT_CATEGORIES).
     ApiProperty({
-      enum: values,
-      description: `${description}. Labels not seen in training are accepted with a warning, or rejected when STRICT_CATEGORIES=true.`,
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description:
+        `${description}. Known labels: ${values.join(', ')}. Labels not seen in training are accepted with a ` +
+        'warning, or rejected when STRICT_CATEGORIES=true.',
       example,
     }),
   );

@@ -8,7 +8,8 @@ import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
 import { RepeatedWarning } from './repeated-warning';
 
-const RETRY_AFTER_SECONDS = '5';
+/** Seconds a client is asked to wait after a 503. */
+export const RETRY_AFTER_SECONDS = '5';
 /** An outage answers every request with 503: log it once per this interval, with a count. */
 const OUTAGE_LOG_INTERVAL_MS = 10_000;
 

@@ -7,6 +7,7 @@ import { CreateModelTables1764400000000 as SqliteCreateModelTables } from './sql
 import { AddContributionsAndHistoryIndexes1764500000000 as SqliteAddContributions } from './sqlite/1764500000000-add-contributions-and-history-indexes';
 import { AddInputCreatedAtIndex1764700000000 as SqliteAddInputCreatedAtIndex } from './sqlite/1764700000000-add-input-created-at-index';
 import { CreateModelOutcomes1764800000001 as SqliteCreateModelOutcomes } from './sqlite/1764800000001-create-model-outcomes';
+import { RebuildTablesWithNamedConstraints1764550000000 as SqliteNamedConstraints } from './sqlite/1764550000000-rebuild-tables-with-named-constraints';
 
 /** Migrations per driver, oldest first; listed explicitly so no glob depends on the build layout. */
 export const POSTGRES_MIGRATIONS = [
@@ -20,6 +21,7 @@ export const POSTGRES_MIGRATIONS = [
 export const SQLITE_MIGRATIONS = [
   SqliteCreateModelTables,
   SqliteAddContributions,
+  SqliteNamedConstraints,
   AddIdempotencyKey,
   SqliteAddInputCreatedAtIndex,
   SqliteCreateModelOutcomes,
