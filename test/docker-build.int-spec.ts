@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
 
@@ -48,7 +48,8 @@ function copiesOf(stage: (from: string) => boolean): { sources: string[]; dest: 
 function copyFromContext(copies: { sources: string[]; dest: string }[], to: string): void {
   for (const { sources, dest } of copies) {
     for (const source of sources) {
-      const target = dest.endsWith('/') || sources.length > 1 ? join(to, dest, source) : join(to, dest);
+      // Docker puts a file copied into a directory (dest ends with / or several sources) under its own name.
+      const target = dest.endsWith('/') || sources.length > 1 ? join(to, dest, basename(source)) : join(to, dest);
       if (ignored(source)) continue;
       mkdirSync(dirname(target), { recursive: true });
       cpSync(join(ROOT, source), target, {

@@ -56,7 +56,7 @@ export class PredictionController {
   @ApiOkResponse({
     type: PredictionResponseDto,
     description: 'Predicted and stored, or (with `Idempotent-Replayed: true`) stored by an earlier request with the same key',
-    headers: { 'Idempotent-Replayed': { description: '`true` on a replayed answer', schema: { type: 'string' } } },
+    headers: { 'Idempotent-Replayed': { description: '`true` on a replayed answer', required: false, schema: { type: 'string' } } },
   })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,

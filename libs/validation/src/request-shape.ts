@@ -6,11 +6,11 @@ export interface RequestShapeLimits {
   maxDepth: number;
   /** Most properties in one object; a client sending every raw and legacy feature sends 43. */
   maxKeysPerObject: number;
-  /** Most values (objects, arrays, strings, numbers, ...) in the whole body. */
+  /** Most values (objects, arrays, strings, numbers, ...) in the whole body: room for a 1,000-item list. */
   maxValues: number;
 }
 
-export const DEFAULT_SHAPE_LIMITS: RequestShapeLimits = { maxDepth: 8, maxKeysPerObject: 200, maxValues: 2000 };
+export const DEFAULT_SHAPE_LIMITS: RequestShapeLimits = { maxDepth: 8, maxKeysPerObject: 200, maxValues: 20_000 };
 
 // C0 and C1 control characters (NUL included) and unpaired UTF-16 surrogates. With the `u` flag a
 // well-formed surrogate pair is one code point, so \p{Cs} matches only a lone half.
