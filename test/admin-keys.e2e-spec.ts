@@ -19,7 +19,9 @@ describe('ADMIN_API_KEYS protects the endpoints that read or erase personal data
     ['GET', '/model/drift'],
     ['GET', '/model/fairness'],
   ])('%s %s without a key: 401 naming what to send', async (method, path) => {
-    const { body } = await request(api.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](path).expect(401);
+    const call = request(api.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
+    // A POST carries a JSON body, so that only the missing key is wrong with it.
+    const { body } = await (method === 'POST' ? call.send({ input_id: 1, left: 1, observed_at: '2027-06-30' }) : call).expect(401);
     expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', detail: expect.stringContaining('X-API-Key') });
   });
 
