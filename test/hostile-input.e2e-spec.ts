@@ -64,9 +64,12 @@ function hostileSuite(driver: Driver) {
 
   describe('bounded work per request (defect 1)', () => {
     it.each([
+      // Counted in the raw bytes, before JSON.parse (which alone takes ~6 ms for 10,000 keys).
       ['at top level', () => ({ features: stay(), ...manyKeys(6_000) }), 'body'],
-      ['inside features', () => ({ features: { ...stay(), ...manyKeys(6_000) } }), 'features'],
-    ])('6,000 keys (what a 100 kB body holds) %s: 400 naming the cap, nothing stored', async (_where, body, feature) => {
+      ['inside features', () => ({ features: { ...stay(), ...manyKeys(6_000) } }), 'body'],
+      // Counted per object after parsing, before any transformation.
+      ['inside features, 300 of them', () => ({ features: { ...stay(), ...manyKeys(300) } }), 'features'],
+    ])('many keys %s: 400 naming the cap, nothing stored', async (_where, body, feature) => {
       const { body: answer } = await post('/predict', body()).expect(400);
       expect(answer.errors).toEqual([expect.objectContaining({ feature, constraint: 'maxKeys' })]);
       await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });

@@ -8,6 +8,7 @@ import { RequestValidator } from '@app/validation';
 import { AllConfig, enabledLogLevels } from './config';
 import { serveConsole } from './console/serve-console';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { jsonKeyBudget } from './http/json-key-budget';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
 import { RateLimits } from './http/rate-limits';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -23,6 +24,10 @@ export const NEST_APP_OPTIONS: NestApplicationOptions = {
 };
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Property names in one /predict body: it has about 45 (27 features, 16 legacy ones, a few more). */
+const MAX_KEYS_PER_PREDICTION = 1_000;
+/** Property names in any other non-batch body: a 1,000-item outcome list has 3,001. */
+const MAX_KEYS_PER_BODY = 5_000;
 
 /** Everything main.ts applies to the app, shared with the tests so that both run the same stack. */
 export function setupApp(app: NestExpressApplication): NestExpressApplication {
@@ -43,7 +48,9 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use(requireJsonBody);
   // Batches get their own, larger limit; the general parser then skips the already-parsed body.
   app.use('/predict/batch', json({ limit: settings.batchBodyLimit }));
-  app.useBodyParser('json', { limit: settings.bodyLimit });
+  // Batches are bounded item by item after parsing; every other body has a key budget before it.
+  app.use('/predict', json({ limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_PREDICTION) }));
+  app.useBodyParser('json', { limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_BODY) });
   app.use(rewrapJsonSyntaxError);
   app.useGlobalPipes(app.get(RequestValidator));
   app.useGlobalFilters(new DomainErrorFilter());

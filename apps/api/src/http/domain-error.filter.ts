@@ -30,6 +30,7 @@ interface BodyParserError {
   type?: string;
   status: number;
   limit?: number;
+  message: string;
 }
 
 /**
@@ -111,12 +112,15 @@ function isBodyParserError(e: unknown): e is BodyParserError {
 }
 
 /** body-parser's errors, in words of our own (its messages can quote the body). */
-function describeBodyParserError(e: BodyParserError): { status: number; detail: string } {
+function describeBodyParserError(e: BodyParserError): { status: number; detail: string; errors?: ErrorItemDto[] } {
   switch (e.type) {
     case 'entity.too.large':
       return { status: 413, detail: `Request body exceeds the limit of ${e.limit} bytes` };
     case 'encoding.unsupported':
       return { status: 415, detail: 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br' };
+    case 'entity.verify.failed':
+      // Our own check before parsing (json-key-budget.ts): its message names the cap.
+      return { status: 400, detail: e.message, errors: [{ feature: 'body', constraint: 'maxKeys', message: e.message }] };
     case 'charset.unsupported':
       return { status: 415, detail: 'Unsupported charset: send the JSON body as UTF-8' };
     default:
