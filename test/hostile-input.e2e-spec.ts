@@ -65,13 +65,13 @@ function hostileSuite(driver: Driver) {
   describe('bounded work per request (defect 1)', () => {
     it.each([
       // Counted in the raw bytes, before JSON.parse (which alone takes ~6 ms for 10,000 keys).
-      ['at top level', () => ({ features: stay(), ...manyKeys(6_000) }), 'body'],
-      ['inside features', () => ({ features: { ...stay(), ...manyKeys(6_000) } }), 'body'],
+      ['at top level', () => ({ features: stay(), ...manyKeys(2_000) }), 'body', /more than 1000 properties in all/],
+      ['inside features', () => ({ features: { ...stay(), ...manyKeys(2_000) } }), 'body', /more than 1000 properties in all/],
       // Counted per object after parsing, before any transformation.
-      ['inside features, 300 of them', () => ({ features: { ...stay(), ...manyKeys(300) } }), 'features'],
-    ])('many keys %s: 400 naming the cap, nothing stored', async (_where, body, feature) => {
+      ['inside features, 300 of them', () => ({ features: { ...stay(), ...manyKeys(300) } }), 'features', /more than 200 properties/],
+    ])('many keys %s: 400 naming the cap, nothing stored', async (_where, body, feature, message) => {
       const { body: answer } = await post('/predict', body()).expect(400);
-      expect(answer.errors).toEqual([expect.objectContaining({ feature, constraint: 'maxKeys' })]);
+      expect(answer.errors).toEqual([expect.objectContaining({ feature, constraint: 'maxKeys', message: expect.stringMatching(message) })]);
       await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
     });
 

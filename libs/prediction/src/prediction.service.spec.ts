@@ -29,14 +29,14 @@ function request(features: Record<string, unknown>): PredictRequestDto {
   return plainToInstance(PredictRequestDto, { features });
 }
 
-async function serviceWith(runner: ModelRunner, repository: Partial<PredictionLogRepository>) {
+async function serviceWith(runner: ModelRunner, repository: Partial<PredictionLogRepository>, maxBatchItems = 3) {
   const moduleRef = await Test.createTestingModule({
     providers: [
       PredictionService,
       FeatureMapper,
       RequestValidator,
       { provide: VALIDATION_OPTIONS, useValue: {} },
-      { provide: PREDICTION_OPTIONS, useValue: { maxBatchItems: 3 } },
+      { provide: PREDICTION_OPTIONS, useValue: { maxBatchItems } },
       { provide: ModelRunner, useValue: runner },
       { provide: PredictionLogRepository, useValue: repository },
     ],
@@ -145,6 +145,25 @@ describe('PredictionService', () => {
   });
 
   describe('predictBatch', () => {
+    it('gives the event loop back while it validates a large batch (other requests are not held up)', async () => {
+      // Arrange: a macrotask queued as the batch starts; validating 1,000 items takes well over 4 ms.
+      const service = await serviceWith(runner, { record, recordMany }, 1000);
+      const items = Array.from({ length: 1000 }, () => ({ features: { ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } }));
+      let otherWorkRan = false;
+      let otherWorkRanBeforeScoring: boolean | undefined;
+      const score = runner.score.bind(runner);
+      jest.spyOn(runner, 'score').mockImplementation((rows) => {
+        otherWorkRanBeforeScoring = otherWorkRan;
+        return score(rows);
+      });
+      // Act
+      const done = service.predictBatch({ items });
+      setImmediate(() => (otherWorkRan = true));
+      await done;
+      // Assert
+      expect(otherWorkRanBeforeScoring).toBe(true);
+    });
+
     it('answers an item the database refused with 500 and keeps the others; derives item keys from the batch key', async () => {
       // Arrange
       recordMany.mockImplementation(async (entries: NewPredictionRecord[]) =>

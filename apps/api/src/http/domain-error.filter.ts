@@ -44,9 +44,6 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    // Headers a route declared for its success (a CSV download) must not dress up an error body.
-    response.removeHeader('Content-Disposition');
-    response.type('application/json');
     if (isHealthCheckFailure(exception)) {
       // Terminus's own body (status, info, error, details) is what probes and dashboards parse.
       response.status(exception.getStatus()).json(exception.getResponse());
