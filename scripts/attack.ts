@@ -12,6 +12,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '../libs/validation/src/examples';
 
 const ROOT = join(__dirname, '..');
 const MAIN = resolve(process.argv[2] ?? join(ROOT, 'dist/apps/api/src/main.js'));
@@ -19,16 +20,7 @@ const DURATION_MS = Number(process.env.ATTACK_DURATION ?? 5) * 1000;
 const PORT = 3310;
 const BASE = `http://127.0.0.1:${PORT}`;
 
-const employee = {
-  age: 27, genre: 0, statut_marital: 'Marié(e)', niveau_education: 4, domaine_etude: 'Marketing',
-  departement: 'Commercial', poste: 'Cadre Commercial', niveau_hierarchique_poste: 2, frequence_deplacement: 1,
-  revenu_mensuel: 6214, augementation_salaire_precedente: 18, heure_supplementaires: 0, distance_domicile_travail: 8,
-  note_evaluation_actuelle: 3, note_evaluation_precedente: 3, satisfaction_employee_nature_travail: 2,
-  satisfaction_employee_environnement: 2, satisfaction_employee_equilibre_pro_perso: 3,
-  satisfaction_employee_equipe: 1, nombre_experiences_precedentes: 1, annee_experience_totale: 8,
-  annees_dans_l_entreprise: 8, annees_dans_le_poste_actuel: 7, annees_depuis_la_derniere_promotion: 0,
-  annes_sous_responsable_actuel: 7, nb_formations_suivies: 3, nombre_participation_pee: 1,
-};
+const employee = EXAMPLE_EMPLOYEE_LIKELY_TO_STAY;
 const honestBody = JSON.stringify({ features: employee });
 
 function nested(depth: number): unknown {
@@ -74,8 +66,9 @@ function start(sqlitePath: string): Promise<ChildProcess> {
   });
   return new Promise((ready, fail) => {
     child.once('exit', (code) => fail(new Error(`the service exited with code ${code}`)));
-    const poll = () =>
-      fetch(`${BASE}/health/live`).then((r) => (r.ok ? ready(child) : setTimeout(poll, 200)), () => setTimeout(poll, 200));
+    const poll = (): void => {
+      void fetch(`${BASE}/health/live`).then((r) => (r.ok ? ready(child) : setTimeout(poll, 200)), () => setTimeout(poll, 200));
+    };
     poll();
   });
 }

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Serves the retention purge (inputs created before a cut-off), on both engines alike. */
+/** Serves the retention purge (inputs created before a cut-off). Same SQL on SQLite. */
 export class AddInputCreatedAtIndex1764700000000 implements MigrationInterface {
   name = 'AddInputCreatedAtIndex1764700000000';
 
