@@ -1,6 +1,7 @@
 import { appConfig } from './app.config';
 import { consoleConfig } from './console.config';
 import { databaseConfig } from './database.config';
+import { httpConfig } from './http.config';
 import { inferenceConfig } from './inference.config';
 import { shutdownTimeoutMs } from './shutdown.config';
 import { monitoringConfig } from './monitoring.config';
@@ -37,7 +38,25 @@ describe('configuration', () => {
     expect(withEnv({ MONITORING_REFRESH_SECONDS: '5', MONITORING_WINDOW_DAYS: '7' }, monitoringConfig)).toEqual({ refreshIntervalMs: 5000, windowDays: 7 });
   });
 
+  it('limits clients by default: rate limits on, slow-client timeouts, no retention unless asked', () => {
+    expect(withEnv({}, httpConfig)).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1_000,
+      rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
+    });
+    expect(withEnv({ RATE_LIMIT_PREDICT: '0', REDIS_URL: 'redis://127.0.0.1:6379' }, httpConfig).rateLimit).toMatchObject({ predict: 0, redisUrl: 'redis://127.0.0.1:6379' });
+    expect(withEnv({}, databaseConfig).retention).toBeUndefined();
+    expect(withEnv({ RETENTION_DAYS: '30' }, databaseConfig).retention).toEqual({ days: 30, intervalMs: 3_600_000 });
+  });
+
   it.each([
+    [httpConfig, { RATE_LIMIT_PREDICT: '-1' }, 'RATE_LIMIT_PREDICT'],
+    [httpConfig, { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
+    [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [appConfig, { PORT: 'eighty' }, 'PORT'],
     [appConfig, { BODY_LIMIT: 'big' }, 'BODY_LIMIT'],
     [appConfig, { STRICT_CATEGORIES: 'yes' }, 'STRICT_CATEGORIES'],
