@@ -6,6 +6,7 @@ import { NewPredictionRecord, PredictionRecord } from './prediction-log.reposito
 import { WriteOutcome } from './persistence.errors';
 import { PersistenceModuleOptions } from './persistence.options';
 import { retryWhileBusy } from './sqlite-busy-retry';
+import { fromSqliteTime } from './sqlite-time';
 
 /** A write that failed, with whether it may have been committed anyway. */
 export class WriteFailure extends Error {
@@ -145,8 +146,7 @@ export class SqlitePredictionWriter implements PredictionWriter {
           entry.modelVersion,
           entry.contributions ? JSON.stringify(entry.contributions) : null,
         ) as { id: number; created_at: string };
-        // SQLite's text timestamps are UTC without a zone marker.
-        return { ...entry, id: output.id, inputId: input.id, createdAt: new Date(`${output.created_at.replace(' ', 'T')}Z`) };
+        return { ...entry, id: output.id, inputId: input.id, createdAt: fromSqliteTime(output.created_at) };
       }),
     );
   }

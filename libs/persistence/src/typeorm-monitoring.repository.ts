@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { configureSqlite, sqliteFile } from './data-source.options';
+import { retryWhileBusy } from './sqlite-busy-retry';
+import { fromSqliteTime, toSqliteTime } from './sqlite-time';
 import { PERSISTENCE_OPTIONS, PersistenceModuleOptions } from './persistence.options';
 import { translateDatabaseError } from './database-errors';
 import {
@@ -74,7 +76,7 @@ class Sql {
 
   /** SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text; better-sqlite3 cannot bind a Date. */
   date(value: Date): string {
-    return this.postgres ? this.param(value, 'timestamptz') : this.param(toSqliteText(value));
+    return this.postgres ? this.param(value, 'timestamptz') : this.param(toSqliteTime(value));
   }
 
   /** The WHERE clause of a window on `alias`.created_at (and model_version when `versioned`). */
@@ -117,6 +119,7 @@ const CLIPPED = `CASE WHEN o.probability < ${EPSILON} THEN ${EPSILON} WHEN o.pro
 export class TypeOrmMonitoringRepository extends MonitoringRepository implements OnModuleDestroy {
   /** SQLite only: a handle of our own for the synchronous outcome transaction (never TypeORM's). */
   private sqliteHandle?: BetterSqlite3.Database;
+  private writeOutcomes?: (outcomes: readonly NewOutcome[]) => OutcomeWrite[];
 
   private readonly postgres: boolean;
 
@@ -135,7 +138,7 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
   async recordOutcomes(outcomes: readonly NewOutcome[]): Promise<OutcomeWrite[]> {
     if (outcomes.length === 0) return [];
     try {
-      return this.postgres ? await this.upsertPostgres(outcomes) : this.upsertSqlite(outcomes);
+      return await (this.postgres ? this.upsertPostgres(outcomes) : this.upsertSqlite(outcomes));
     } catch (error) {
       translateDatabaseError(error);
     }
@@ -315,12 +318,17 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
     });
   }
 
-  private upsertSqlite(outcomes: readonly NewOutcome[]): OutcomeWrite[] {
-    if (!this.sqliteHandle) {
-      this.sqliteHandle = new BetterSqlite3(sqliteFile(this.options));
-      configureSqlite(this.sqliteHandle);
-    }
-    const db = this.sqliteHandle;
+  /** Waits off the event loop while another process holds the write lock, as the prediction writer does. */
+  private upsertSqlite(outcomes: readonly NewOutcome[]): Promise<OutcomeWrite[]> {
+    this.writeOutcomes ??= this.prepareSqliteWrite();
+    const write = this.writeOutcomes;
+    return retryWhileBusy(() => write(outcomes));
+  }
+
+  /** The outcome transaction on a handle of our own, prepared once. */
+  private prepareSqliteWrite(): (outcomes: readonly NewOutcome[]) => OutcomeWrite[] {
+    const db = (this.sqliteHandle = new BetterSqlite3(sqliteFile(this.options)));
+    configureSqlite(db);
     const inputExists = db.prepare('SELECT 1 AS found FROM model_inputs WHERE id = ?');
     const existing = db.prepare('SELECT 1 AS found FROM model_outcomes WHERE input_id = ?');
     const upsert = db.prepare(
@@ -329,23 +337,14 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
          recorded_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
        RETURNING recorded_at`,
     );
-    // Synchronous: nothing else runs on the shared connection between the checks and the writes.
-    const write = db.transaction((items: readonly NewOutcome[]) =>
+    // Synchronous: nothing else runs on the connection between the checks and the writes.
+    return db.transaction((items: readonly NewOutcome[]) =>
       items.map((o): OutcomeWrite => {
         if (!inputExists.get(o.inputId)) return { status: 'input_not_found', inputId: o.inputId };
         const replaced = existing.get(o.inputId) !== undefined;
-        const row = upsert.get(o.inputId, o.left, toSqliteText(o.observedAt)) as { recorded_at: string };
-        return { status: replaced ? 'replaced' : 'created', outcome: { ...o, recordedAt: fromSqliteText(row.recorded_at) } };
+        const row = upsert.get(o.inputId, o.left, toSqliteTime(o.observedAt)) as { recorded_at: string };
+        return { status: replaced ? 'replaced' : 'created', outcome: { ...o, recordedAt: fromSqliteTime(row.recorded_at) } };
       }),
     );
-    return write(outcomes);
   }
-}
-
-function toSqliteText(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-function fromSqliteText(text: string): Date {
-  return new Date(`${text.replace(' ', 'T')}Z`);
 }

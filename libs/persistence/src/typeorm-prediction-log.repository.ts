@@ -15,6 +15,7 @@ import {
   StoredPrediction,
 } from './prediction-log.repository';
 import { toPredictionRecord } from './prediction-record.mapper';
+import { toSqliteTime } from './sqlite-time';
 import { createPredictionWriter, PredictionWriter, WriteFailure } from './prediction-writers';
 import { PERSISTENCE_OPTIONS, PersistenceModuleOptions } from './persistence.options';
 
@@ -202,12 +203,9 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
     }
   }
 
-  /**
-   * Query-builder parameters skip the column's type conversion: SQLite stores created_at as
-   * 'YYYY-MM-DD HH:MM:SS.SSS' text in UTC, and better-sqlite3 cannot bind a Date.
-   */
+  /** Query-builder parameters skip the column's type conversion, so SQLite gets its text form. */
   private dateParameter(date: Date): Date | string {
-    return this.sqlite ? date.toISOString().replace('T', ' ').replace('Z', '') : date;
+    return this.sqlite ? toSqliteTime(date) : date;
   }
 }
 
