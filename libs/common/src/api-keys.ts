@@ -68,6 +68,7 @@ class KeyRing {
 export class ApiKeyPolicy {
   private readonly admin: KeyRing;
   private readonly predict: KeyRing;
+  private readonly clientIds = new Map<string, string>();
 
   constructor(@Inject(API_KEYS_OPTIONS) options: ApiKeysOptions) {
     this.admin = new KeyRing(options.adminApiKeys ?? []);
@@ -109,7 +110,10 @@ export class ApiKeyPolicy {
   clientId(request: Request): string | undefined {
     const key = presentedKey(request);
     if (!this.admin.has(key) && !this.predict.has(key)) return undefined;
-    return `key:${createHash('sha256').update(key!).digest('hex').slice(0, 16)}`;
+    // Only configured keys get here, so the cache holds at most one name per configured key.
+    let id = this.clientIds.get(key!);
+    if (!id) this.clientIds.set(key!, (id = `key:${createHash('sha256').update(key!).digest('hex').slice(0, 16)}`));
+    return id;
   }
 }
 

@@ -69,7 +69,7 @@ export class RateLimits implements OnModuleDestroy {
 
   /** Express middleware: applies the limit of the write endpoint the request is for, if any. */
   readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
-    if (request.method !== 'POST') return next();
+    if (request.method !== 'POST' || (!this.predict && !this.batch)) return next();
     const path = request.path.replace(/\/+$/, '').toLowerCase();
     const limiter = path === '/predict' ? this.predict : path === '/predict/batch' ? this.batch : undefined;
     if (!limiter) return next();
