@@ -6,5 +6,5 @@ export { ShutdownModule, ShutdownState } from './shutdown';
 export type { AsyncModuleOptions } from './module-options';
 export type { MicroBatcherOptions } from './micro-batcher';
 export { YieldBudget } from './yield-budget';
-export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly, PredictKeyRequired, isLoopbackPeer } from './api-keys';
+export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly, PredictKeyRequired } from './api-keys';
 export type { ApiKeysOptions } from './api-keys';

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { MAX_ROW_ID } from '@app/persistence';
+import { parseRowId } from './parse-id.pipe';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -54,7 +54,7 @@ export class ListPredictionsQuery {
     ValidateBy({
       name: 'isCursor',
       validator: {
-        validate: (v) => typeof v === 'string' && /^[1-9]\d{0,9}$/.test(v) && Number(v) <= MAX_ROW_ID,
+        validate: (v) => typeof parseRowId(v, 'cursor') === 'number',
         defaultMessage: () => 'cursor must be the next_cursor of a previous page',
       },
     }),

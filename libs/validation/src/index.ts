@@ -10,5 +10,4 @@ export type { FeatureProblem } from './feature-validation.error';
 export type { FeatureValidationOptions } from './validation-pipe.factory';
 export { LEGACY_DERIVED_FEATURES, STATUT_MARITAL, DEPARTEMENT, POSTE, DOMAINE_ETUDE } from './feature-vocabulary';
 export { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from './examples';
-export { inspectRequestShape, DEFAULT_SHAPE_LIMITS } from './request-shape';
-export type { RequestShapeLimits } from './request-shape';
+export { inspectRequestShape } from './request-shape';

@@ -43,8 +43,8 @@ export function inspectRequestShape(
   root: unknown,
   knownNames: ReadonlySet<string>,
   rootLabel = 'body',
-  limits: RequestShapeLimits = DEFAULT_SHAPE_LIMITS,
 ): FeatureProblem[] {
+  const limits = DEFAULT_SHAPE_LIMITS;
   const problems: FeatureProblem[] = [];
   const characterProblem = (label: string, what: string) => {
     if (problems.length < MAX_CHARACTER_PROBLEMS && !problems.some((p) => p.feature === label)) {

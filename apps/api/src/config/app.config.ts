@@ -5,6 +5,9 @@ import { envFlag, validateEnv } from './validate-env';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
+/** Comma-separated keys of at least 16 characters, without spaces. */
+const API_KEY_LIST = /^([^,\s]{16,})(,[^,\s]{16,})*$/;
+
 class AppEnv {
   @IsOptional() @IsInt() @Min(0) @Max(65535)
   PORT?: number;
@@ -24,12 +27,12 @@ class AppEnv {
   @IsOptional() @IsIn(['true', 'false'])
   STRICT_CATEGORIES?: string;
 
-  @IsOptional() @Matches(/^([^,\s]{16,})(,[^,\s]{16,})*$/, {
+  @IsOptional() @Matches(API_KEY_LIST, {
     message: 'ADMIN_API_KEYS must be comma-separated keys of at least 16 characters, without spaces',
   })
   ADMIN_API_KEYS?: string;
 
-  @IsOptional() @Matches(/^([^,\s]{16,})(,[^,\s]{16,})*$/, {
+  @IsOptional() @Matches(API_KEY_LIST, {
     message: 'PREDICT_API_KEYS must be comma-separated keys of at least 16 characters, without spaces',
   })
   PREDICT_API_KEYS?: string;

@@ -7,7 +7,7 @@ import { Response } from 'express';
 import { AllConfig } from '../config';
 
 /** The public model card, which the console's Model page reads its training-time fairness table from. */
-export const MODEL_CARD_PATH = '/model-card.md';
+const MODEL_CARD_PATH = '/model-card.md';
 
 /**
  * Serves the HR web console (apps/console, built to `console.dir`) at `/`, and the model card of
