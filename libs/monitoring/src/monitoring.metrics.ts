@@ -55,11 +55,10 @@ export class MonitoringMetrics implements OnApplicationBootstrap, OnApplicationS
   private async refresh(): Promise<void> {
     const to = new Date();
     const window = { from: new Date(to.getTime() - (this.options.windowDays ?? 30) * DAY_MS).toISOString() };
-    const [performance, drift, fairness] = await Promise.all([
-      this.monitoring.performance(window),
-      this.monitoring.drift(window),
-      this.monitoring.fairness(window),
-    ]);
+    // One after another: each report is a scan, and they would only compete for the same cores.
+    const performance = await this.monitoring.performance(window);
+    const drift = await this.monitoring.drift(window);
+    const fairness = await this.monitoring.fairness(window);
     this.reset();
     const version = { model_version: performance.model_version };
     if (performance.roc_auc) this.auc.set(version, performance.roc_auc.value);
