@@ -1,7 +1,10 @@
 export interface MicroBatcherOptions {
   /** Most items handled by one call of the handler. */
   maxBatchSize: number;
-  /** Most handler calls running at once; items arriving meanwhile wait and form the next batch. */
+  /**
+   * Most handler calls running at once that have not stalled (see `stallAfterMs`); items arriving
+   * meanwhile wait and form the next batch.
+   */
   maxInFlight: number;
   /**
    * A batch still running after this many milliseconds stops counting against `maxInFlight`, so

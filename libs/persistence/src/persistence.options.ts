@@ -11,7 +11,8 @@ export interface PersistenceModuleOptions {
    */
   sqlitePath?: string;
   /**
-   * Maximum PostgreSQL connections in the pool.
+   * Maximum PostgreSQL connections in each of the two pools (TypeORM's for reads, the prediction
+   * writer's), so up to twice this in all.
    * @default 10
    */
   poolSize?: number;
@@ -39,7 +40,7 @@ export interface PersistenceModuleOptions {
   retryAttempts?: number;
   /**
    * Group commit of concurrent `record` calls: batches of at most `maxBatchSize`, at most
-   * `maxInFlight` transactions at once. `false` writes each prediction in its own transaction.
+   * `maxInFlight` transactions at once that have not stalled. `false` writes each prediction in its own transaction.
    * A shared transaction still running after `stallAfterMs` frees its slot for the next batch.
    * @default { maxBatchSize: 128, maxInFlight: 2, stallAfterMs: 200 }
    */
