@@ -1,5 +1,11 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
 
+/** `value <= bound - minus`, and true while either side is not a number (see AtMost). */
+export function atMostHolds(value: unknown, bound: unknown, minus: number): boolean {
+  if (typeof value !== 'number' || typeof bound !== 'number') return true;
+  return value <= bound - minus;
+}
+
 /**
  * Cross-field coherence: `value <= other - minus`. Skipped while either side is not a number, so
  * that a missing or mistyped field is reported once, by its own type check.
@@ -19,9 +25,7 @@ export function AtMost(other: string, minus = 0): PropertyDecorator {
       },
       validator: {
         validate(value: unknown, args: ValidationArguments): boolean {
-          const bound = (args.object as Record<string, unknown>)[other];
-          if (typeof value !== 'number' || typeof bound !== 'number') return true;
-          return value <= bound - minus;
+          return atMostHolds(value, (args.object as Record<string, unknown>)[other], minus);
         },
       },
     });

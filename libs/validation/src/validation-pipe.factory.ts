@@ -1,4 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidatorOptions } from 'class-validator';
 import { FeatureProblem, FeatureValidationError } from './feature-validation.error';
 
 export interface FeatureValidationOptions {
@@ -14,17 +15,24 @@ export interface FeatureValidationOptions {
  * problem reported at once (first failing rule per field), unknown keys kept so the service can
  * name them in warnings. Strict category checks live in the `strict` validation group.
  */
-export function createValidationPipe({ strictCategories = false }: FeatureValidationOptions = {}): ValidationPipe {
+export function createValidationPipe(options: FeatureValidationOptions = {}): ValidationPipe {
   return new ValidationPipe({
     transform: true,
     transformOptions: { enableImplicitConversion: false },
+    ...validatorOptionsFor(options),
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new FeatureValidationError(flatten(errors)),
+  });
+}
+
+/** The class-validator options of the pipe, which the compiled validator also follows. */
+export function validatorOptionsFor({ strictCategories = false }: FeatureValidationOptions = {}): ValidatorOptions {
+  return {
     whitelist: false,
     forbidUnknownValues: true,
     stopAtFirstError: true,
-    validationError: { target: false, value: false },
     ...(strictCategories ? { groups: ['strict'], always: true } : { strictGroups: true }),
-    exceptionFactory: (errors) => new FeatureValidationError(flatten(errors)),
-  });
+  };
 }
 
 /** Nested class-validator errors -> one FeatureProblem per failing rule, named by the leaf field. */
