@@ -37,19 +37,28 @@ export class UncompilableRuleError extends Error {}
  * both paths agree on every value by construction; a name missing here is refused at start-up.
  */
 const PREDICATES: Record<string, (constraints: unknown[]) => Test> = {
-  isDefined: () => (value) => isDefined(value),
-  isObject: () => (value) => isObject(value),
-  isBoolean: () => (value) => isBoolean(value),
-  isInt: () => (value) => isInt(value),
-  isString: () => (value) => isString(value),
-  isNumber: ([options]) => (value) => isNumber(value, options as Parameters<typeof isNumber>[1]),
-  min: ([bound]) => (value) => min(value, bound as number),
-  max: ([bound]) => (value) => max(value, bound as number),
-  minLength: ([length]) => (value) => minLength(value, length as number),
-  maxLength: ([length]) => (value) => maxLength(value, length as number),
-  isIn: ([values]) => (value) => isIn(value, values as readonly unknown[]),
+  // Each check is read from the module once, here, not through its export getter on every call.
+  isDefined: () => bind1(isDefined),
+  isObject: () => bind1(isObject),
+  isBoolean: () => bind1(isBoolean),
+  isInt: () => bind1(isInt),
+  isString: () => bind1(isString),
+  isNumber: ([options]) => bind2(isNumber, options as Parameters<typeof isNumber>[1]),
+  min: ([bound]) => bind2(min, bound as number),
+  max: ([bound]) => bind2(max, bound as number),
+  minLength: ([length]) => bind2(minLength, length as number),
+  maxLength: ([length]) => bind2(maxLength, length as number),
+  isIn: ([values]) => bind2(isIn, values as readonly unknown[]),
   atMost: ([other, minus]) => (value, object) => atMostHolds(value, object[other as string], minus as number),
 };
+
+function bind1(check: (value: unknown) => boolean): Test {
+  return (value) => check(value);
+}
+
+function bind2<C>(check: (value: unknown, constraint: C) => boolean, constraint: C): Test {
+  return (value) => check(value, constraint);
+}
 
 interface Rule {
   property: string;
