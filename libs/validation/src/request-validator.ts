@@ -38,7 +38,7 @@ export class RequestValidator implements PipeTransform {
     return this.validate(metadata.metatype, value, metadata.type);
   }
 
-  /** The validated, transformed instance; rejects with FeatureValidationError. */
+  /** The validated value (a class instance, or a plain object with the same fields for a compiled DTO); rejects with FeatureValidationError. */
   async validate<T>(metatype: Type<T>, value: unknown, type: 'body' | 'query' = 'body'): Promise<T> {
     const problems = inspectRequestShape(value, this.namesOf(metatype), type);
     if (problems.length > 0) throw new FeatureValidationError(problems);
