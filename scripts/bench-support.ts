@@ -215,14 +215,14 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** Event-loop delay of a service started with scripts/event-loop-probe.js, in ms. */
+/** Event-loop delay of a service started with scripts/service-probe.js, in ms. */
 export interface EventLoopDelay {
   max: number;
   p99: number;
   mean: number;
 }
 
-export const EVENT_LOOP_PROBE = ['-r', join(ROOT, 'scripts/event-loop-probe.js')];
+export const SERVICE_PROBE = ['-r', join(ROOT, 'scripts/service-probe.js')];
 
 /** Starts a new measuring window in the service's probe. */
 export function resetEventLoop(child: ChildProcess): void {
@@ -245,5 +245,24 @@ export function reportEventLoop(child: ChildProcess): Promise<EventLoopDelay | u
     };
     child.on('message', onMessage);
     child.send('event-loop:report');
+  });
+}
+
+/** Starts the V8 CPU profiler in a service started with scripts/service-probe.js. */
+export function startCpuProfile(child: ChildProcess): void {
+  child.send('cpu-profile:start');
+}
+
+/** Stops the profiler and waits until the profile is written to `path`. */
+export function stopCpuProfile(child: ChildProcess, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { cpuProfileWritten?: string | null }) => {
+      if (message?.cpuProfileWritten === undefined) return;
+      child.off('message', onMessage);
+      if (message.cpuProfileWritten) resolve();
+      else reject(new Error('The service could not write its CPU profile'));
+    };
+    child.on('message', onMessage);
+    child.send({ cpuProfile: path });
   });
 }

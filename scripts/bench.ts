@@ -28,7 +28,7 @@ import {
   Build,
   cpuSeconds,
   databaseUrl,
-  EVENT_LOOP_PROBE,
+  SERVICE_PROBE,
   EventLoopDelay,
   load,
   prepareBuilds,
@@ -203,7 +203,7 @@ async function startService(build: Build, workers: number, port: number, childre
   await admin(`CREATE DATABASE ${database}`);
   const url = databaseUrl(database);
   console.error(`starting ${build.ref} with WORKERS=${workers} on port ${port}`);
-  const child = await start(join(build.dir, 'dist/apps/api/src/main.js'), build.dir, serviceEnv(port, url, workers), EVENT_LOOP_PROBE, true);
+  const child = await start(join(build.dir, 'dist/apps/api/src/main.js'), build.dir, serviceEnv(port, url, workers), SERVICE_PROBE, true);
   children.push(child);
   const client = new Client({ connectionString: url });
   await client.connect();
