@@ -105,14 +105,13 @@ async function main(): Promise<void> {
     }
 
     const point = async (service: Service, name: string, connections: number, items: number, body: string, run: { duration: number } | { amount: number }) => {
-      const before = await storedRows(service.client);
+      const before = await settledRows(service.client);
       const cpuBefore = cpuSeconds(service.child.pid!);
       resetEventLoop(service.child);
       const result = await load(`${service.url}${items === 1 ? '/predict' : '/predict/batch'}`, connections, body, run);
       const cpu = cpuSeconds(service.child.pid!) - cpuBefore;
       const eventLoop = await reportEventLoop(service.child);
-      await new Promise((r) => setTimeout(r, 1000)); // let requests cut off by the load generator finish
-      const stored = (await storedRows(service.client)) - before;
+      const stored = (await settledRows(service.client)) - before;
       const row: Row = {
         service: service.label,
         point: name,
@@ -137,7 +136,7 @@ async function main(): Promise<void> {
 
     for (const service of services) {
       // One connection: high-resolution latency (and its CPU), then stored rows checked exactly.
-      const before = await storedRows(service.client);
+      const before = await settledRows(service.client);
       const cpuBefore = cpuSeconds(service.child.pid!);
       resetEventLoop(service.child);
       const started = performance.now();
@@ -198,6 +197,21 @@ async function main(): Promise<void> {
   process.exit(exitCode);
 }
 
+/**
+ * The stored rows once requests cut off by the load generator have finished: the count is read
+ * every 500 ms until it stops changing (at most 30 s), so that they are not counted in the next point.
+ */
+async function settledRows(client: Client): Promise<number> {
+  let last = await storedRows(client);
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await storedRows(client);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
 async function startService(build: Build, workers: number, port: number, children: ChildProcess[]): Promise<Service> {
   const database = `attrition_bench_${process.pid}_${port}`;
   await admin(`CREATE DATABASE ${database}`);
@@ -226,8 +240,8 @@ function print(rows: Row[]): void {
       `${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(0) ?? ''} | ${r.cpuPerItem?.toFixed(1) ?? ''} | ` +
       `${r.eventLoop ? `${r.eventLoop.max.toFixed(1)} / ${r.eventLoop.p99.toFixed(1)}` : ''} | ${r.failed} | ${check} |`);
   }
-  const first = rows.filter((r) => r.point === '/predict' && r.service === rows.find((x) => x.point === '/predict')?.service)[0];
-  if (first) {
+  const first = rows.find((r) => r.point === '/predict');
+  if (first && rows.filter((r) => r.point === '/predict').length > 1) {
     console.log('\n| build | /predict c=32 vs first build | CPU/request vs first build | batch predictions/s vs first build |');
     console.log('|---|---|---|---|');
     const firstBatch = rows.find((r) => r.point === '/predict/batch' && r.service === first.service)!;
