@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseError, Pool, PoolClient } from 'pg';
+import { YieldBudget } from '@app/common';
 import { isUnavailable } from './database-errors';
 import { configureSqlite, postgresPoolConfig, sqliteFile } from './data-source.options';
 import { NewPredictionRecord, PredictionRecord } from './prediction-log.repository';
@@ -52,6 +53,25 @@ const POSTGRES_INSERT = `
   SELECT data.n, outputs.id, outputs.input_id, outputs.created_at
   FROM outputs JOIN data USING (input_id) ORDER BY data.n`;
 
+/** Entries serialised in one go; a larger batch is serialised in slices of this size. */
+const JSON_SLICE = 100;
+
+/**
+ * The entries as one JSON array. A large batch (1,000 entries are ~2.5 MB) is serialised slice by
+ * slice, giving the event loop back between slices once a few milliseconds have passed, so other
+ * requests are not held up by one long JSON.stringify.
+ */
+async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<string> {
+  if (entries.length <= JSON_SLICE) return JSON.stringify(entries);
+  const budget = new YieldBudget();
+  const slices: string[] = [];
+  for (let i = 0; i < entries.length; i += JSON_SLICE) {
+    await budget.check();
+    slices.push(JSON.stringify(entries.slice(i, i + JSON_SLICE)).slice(1, -1));
+  }
+  return `[${slices.join(',')}]`;
+}
+
 interface InsertedRow {
   n: string;
   id: number;
@@ -75,6 +95,7 @@ export class PostgresPredictionWriter implements PredictionWriter {
 
   async insertMany(entries: readonly NewPredictionRecord[]): Promise<(PredictionRecord | null)[]> {
     if (entries.length === 0) return [];
+    const document = await toJsonDocument(entries);
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -88,7 +109,7 @@ export class PostgresPredictionWriter implements PredictionWriter {
         name: 'attrition-insert-predictions',
         text: POSTGRES_INSERT,
         // NewPredictionRecord's property names are the recordset's column names (see POSTGRES_INSERT).
-        values: [JSON.stringify(entries)],
+        values: [document],
       }));
     } catch (error) {
       // An error the server sent for the statement means it (its own transaction) was rolled back.

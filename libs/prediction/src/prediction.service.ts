@@ -107,7 +107,10 @@ export class PredictionService implements OnModuleInit {
       const manifest = this.runner.manifest;
       const scores = await this.runner.score(valid.map((v) => v.mapped.features));
       const outcomes = await this.log.recordMany(valid.map((v, i) => toEntry(v.mapped, scores[i], manifest, v.key)));
-      valid.forEach((v, i) => (results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i])));
+      for (const [i, v] of valid.entries()) {
+        await budget.check();
+        results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i]);
+      }
     }
     const stored = results.filter((r) => r.status === 200).length;
     this.logger.log(
