@@ -54,10 +54,9 @@ async function main(): Promise<void> {
           startCpuProfile(child);
           const result = await load(url, point.connections, point.body, { duration: DURATION });
           await stopCpuProfile(child, file);
-          const unit = point.items === 1 ? 'request' : 'batch';
-          reports.push(`### ${build.ref}: ${point.name}\n\n${result.ok} ${unit}s answered 200 (${result.failed} not) in ${DURATION} s; ` +
-            `profile ${file}\n\n${table(JSON.parse(readFileSync(file, 'utf8')), result.ok * point.items)}\n` +
-            (point.items > 1 ? '\n(µs per prediction)\n' : ''));
+          const unit = point.items === 1 ? 'requests' : 'batches';
+          reports.push(`### ${build.ref}: ${point.name}\n\n${result.ok} ${unit} answered 200 (${result.failed} not) in ${DURATION} s; ` +
+            `profile ${file}\n\n${table(JSON.parse(readFileSync(file, 'utf8')), result.ok * point.items, point.items === 1 ? 'request' : 'prediction')}\n`);
           console.error(`profiled ${build.ref} ${point.name}`);
         }
       } finally {
