@@ -186,12 +186,23 @@ export function bodies(): { single: string; batchOf: (n: number) => string } {
 }
 
 /** Counts of stored inputs and outputs; throws when they differ (an input without its output). */
-export async function storedRows(client: Client): Promise<number> {
-  const { rows } = await client.query(
-    'SELECT (SELECT COUNT(*) FROM model_inputs)::int AS inputs, (SELECT COUNT(*) FROM model_outputs)::int AS outputs',
-  );
-  if (rows[0].inputs !== rows[0].outputs) throw new Error(`${rows[0].inputs} inputs but ${rows[0].outputs} outputs`);
-  return rows[0].outputs as number;
+/**
+ * On a connection of its own each time: a long-lived one would end the run if anyone (another
+ * test on a shared server) terminates backends meanwhile.
+ */
+export async function storedRows(databaseUrl: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT (SELECT COUNT(*) FROM model_inputs)::int AS inputs, (SELECT COUNT(*) FROM model_outputs)::int AS outputs',
+    );
+    if (rows[0].inputs !== rows[0].outputs) throw new Error(`${rows[0].inputs} inputs but ${rows[0].outputs} outputs`);
+    return rows[0].outputs as number;
+  } finally {
+    await client.end();
+  }
 }
 
 /** The service environment shared by every bench script. */

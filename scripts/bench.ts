@@ -20,7 +20,6 @@
 import { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   admin,
   BASE_PORT,
@@ -54,7 +53,8 @@ interface Service {
   child: ChildProcess;
   url: string;
   database: string;
-  client: Client;
+  /** The service's database, for counting stored rows. */
+  databaseUrl: string;
 }
 
 interface Row {
@@ -105,13 +105,15 @@ async function main(): Promise<void> {
     }
 
     const point = async (service: Service, name: string, connections: number, items: number, body: string, run: { duration: number } | { amount: number }) => {
-      const before = await settledRows(service.client);
+      const before = await settledRows(service.databaseUrl);
       const cpuBefore = cpuSeconds(service.child.pid!);
       resetEventLoop(service.child);
+      // autocannon refuses more connections than requests.
+      if ('amount' in run) connections = Math.min(connections, run.amount);
       const result = await load(`${service.url}${items === 1 ? '/predict' : '/predict/batch'}`, connections, body, run);
       const cpu = cpuSeconds(service.child.pid!) - cpuBefore;
       const eventLoop = await reportEventLoop(service.child);
-      const stored = (await settledRows(service.client)) - before;
+      const stored = (await settledRows(service.databaseUrl)) - before;
       const row: Row = {
         service: service.label,
         point: name,
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
 
     for (const service of services) {
       // One connection: high-resolution latency (and its CPU), then stored rows checked exactly.
-      const before = await settledRows(service.client);
+      const before = await settledRows(service.databaseUrl);
       const cpuBefore = cpuSeconds(service.child.pid!);
       resetEventLoop(service.child);
       const started = performance.now();
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
         cpuPerItem: (cpu * 1e6) / latency.ok,
         failed: latency.failed,
         eventLoop,
-        stored: (await storedRows(service.client)) - before,
+        stored: (await storedRows(service.databaseUrl)) - before,
         answered: latency.ok,
         slack: 0,
       });
@@ -183,7 +185,6 @@ async function main(): Promise<void> {
         failed: result.failed,
       });
     }
-    for (const service of services) await service.client.end();
 
     print(rows);
     for (const row of rows) {
@@ -201,11 +202,11 @@ async function main(): Promise<void> {
  * The stored rows once requests cut off by the load generator have finished: the count is read
  * every 500 ms until it stops changing (at most 30 s), so that they are not counted in the next point.
  */
-async function settledRows(client: Client): Promise<number> {
-  let last = await storedRows(client);
+async function settledRows(databaseUrl: string): Promise<number> {
+  let last = await storedRows(databaseUrl);
   for (let i = 0; i < 60; i++) {
     await new Promise((r) => setTimeout(r, 500));
-    const now = await storedRows(client);
+    const now = await storedRows(databaseUrl);
     if (now === last) return now;
     last = now;
   }
@@ -219,9 +220,7 @@ async function startService(build: Build, workers: number, port: number, childre
   console.error(`starting ${build.ref} with WORKERS=${workers} on port ${port}`);
   const child = await start(join(build.dir, 'dist/apps/api/src/main.js'), build.dir, serviceEnv(port, url, workers), SERVICE_PROBE, true);
   children.push(child);
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return { label: `${build.ref}, WORKERS=${workers}`, child, url: `http://127.0.0.1:${port}`, database, client };
+  return { label: `${build.ref}, WORKERS=${workers}`, child, url: `http://127.0.0.1:${port}`, database, databaseUrl: url };
 }
 
 function print(rows: Row[]): void {
