@@ -1,221 +1,258 @@
 /**
- * npm run bench: measures POST /predict and POST /predict/batch against PostgreSQL, next to a bare
- * Node.js HTTP server in the same run, then checks that every 200 answer left its rows.
+ * npm run bench: measures POST /predict and POST /predict/batch against PostgreSQL for one or more
+ * builds side by side (BENCH_REFS), next to a bare Node.js HTTP server in the same run, with the
+ * service's CPU time per request, then checks that every 200 answer left its rows.
  *
- * Env: BENCH_DURATION (seconds per point, default 10), BENCH_ADMIN_URL (PostgreSQL server to create
- * the bench database on, default postgres://postgres@127.0.0.1:5432/postgres), and any service
- * variable (WORKERS, ORT_COALESCE, DATABASE_GROUP_COMMIT, ...) is passed through to the service.
+ * Env:
+ * - BENCH_REFS: comma-separated git refs to build in worktrees and measure in the same run; `.` is
+ *   the working tree (built by `npm run bench`). Default `.`. Example: BENCH_REFS=c3ee968,.
+ * - BENCH_WORKERS: comma-separated WORKERS values, each measured for every ref. Default `1`.
+ * - BENCH_DURATION: seconds per timed point (default 10). BENCH_SEQUENTIAL (default 2,000),
+ *   BENCH_FIXED_PREDICTS (20,000) and BENCH_FIXED_BATCHES (20): sizes of the untimed points.
+ *   BENCH_BUILD_DIR: keep the worktree builds there for later runs. BENCH_PORT: first port (default 3441;
+ *   the bare server takes BENCH_PORT - 1). BENCH_ADMIN_URL: the PostgreSQL server to create the
+ *   databases on. LOG_LEVEL: the services' level (default `log`: the per-request line is on;
+ *   their stdout is discarded). Any other service variable (ORT_COALESCE, ...) is passed through.
+ *
+ * Every service (ref × workers) gets its own fresh database and port; all are started first, then
+ * each point is measured on each service in turn, so slow drifts of a shared machine hit all alike.
  */
-import { ChildProcess, fork } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { Client } from 'pg';
+import {
+  admin,
+  BASE_PORT,
+  bodies,
+  Build,
+  cpuSeconds,
+  databaseUrl,
+  SERVICE_PROBE,
+  EventLoopDelay,
+  load,
+  prepareBuilds,
+  reportEventLoop,
+  resetEventLoop,
+  ROOT,
+  sequentialLatency,
+  serviceEnv,
+  start,
+  stop,
+  storedRows,
+} from './bench-support';
 
-const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const SERVICE_PORT = 3300;
-const BARE_PORT = 3301;
+const REFS = (process.env.BENCH_REFS ?? '.').split(',').map((r) => r.trim()).filter(Boolean);
+const WORKERS = (process.env.BENCH_WORKERS ?? '1').split(',').map(Number);
+const SEQUENTIAL_REQUESTS = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+const FIXED_PREDICTS = Number(process.env.BENCH_FIXED_PREDICTS ?? 20_000);
+const FIXED_BATCHES = Number(process.env.BENCH_FIXED_BATCHES ?? 20);
 
-interface Point {
-  target: string;
-  /** Rows the service stored during this point (service points only). */
-  stored?: number;
+interface Service {
+  label: string;
+  child: ChildProcess;
+  url: string;
+  database: string;
+  /** The service's database, for counting stored rows. */
+  databaseUrl: string;
+}
+
+interface Row {
+  service: string;
+  point: string;
   connections: number;
-  itemsPerRequest: number;
+  items: number;
   requestsPerSecond: number;
   predictionsPerSecond: number;
-  p50: number;
-  p99: number;
-  ok: number;
+  p50: string;
+  p99: string;
+  /** Service CPU (all its processes) per request and per prediction, in µs. */
+  cpuPerRequest?: number;
+  cpuPerItem?: number;
   failed: number;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function start(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = fork(script, [], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before it was ready`)));
-    const poll = async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${env.PORT}${env.READY_PATH ?? '/'}`, { method: env.READY_PATH ? 'GET' : 'POST', body: env.READY_PATH ? undefined : '{}' });
-        if (res.ok) return resolve(child);
-      } catch {
-        // not listening yet
-      }
-      setTimeout(poll, 200);
-    };
-    void poll();
-  });
-}
-
-async function measure(
-  target: string,
-  url: string,
-  connections: number,
-  body: string,
-  itemsPerRequest: number,
-  run: { duration: number } | { amount: number } = { duration: DURATION },
-): Promise<Point> {
-  const started = performance.now();
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections,
-    ...run,
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const seconds = 'duration' in run ? run.duration : (performance.now() - started) / 1000;
-  const ok = result['2xx'];
-  const failed = result.non2xx + result.errors + result.timeouts;
-  const point: Point = {
-    target,
-    connections,
-    itemsPerRequest,
-    requestsPerSecond: ok / seconds,
-    predictionsPerSecond: (ok * itemsPerRequest) / seconds,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok,
-    failed,
-  };
-  console.error(`${target} c=${connections}: ${point.requestsPerSecond.toFixed(0)} req/s, p50 ${point.p50} ms, p99 ${point.p99} ms, ${failed} failed`);
-  return point;
-}
-
-/** One connection, one request at a time, timed with the high-resolution clock (autocannon rounds to 1 ms). */
-async function sequentialLatency(url: string, body: string, n: number): Promise<{ p50: number; p99: number; failed: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const times: number[] = [];
-  let failed = 0;
-  for (let i = 0; i < n; i++) {
-    const started = process.hrtime.bigint();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    if (status !== 200) failed++;
-  }
-  agent.destroy();
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(n * 0.5)], p99: times[Math.floor(n * 0.99)], failed };
+  /** The service's event-loop delay during the point (WORKERS=1 only). */
+  eventLoop?: EventLoopDelay;
+  /** Rows stored during the point vs predictions answered 200; `slack` for timed points. */
+  stored?: number;
+  answered?: number;
+  slack?: number;
 }
 
 async function main(): Promise<void> {
-  const parity = JSON.parse(readFileSync(join(ROOT, 'models/attrition/parity.json'), 'utf8')).rows as { features: object }[];
-  const single = JSON.stringify({ features: parity[0].features });
-  const batchOf = (n: number) => JSON.stringify({ items: Array.from({ length: n }, (_, i) => ({ features: parity[i % parity.length].features })) });
-  const database = `attrition_bench_${process.pid}`;
-  await admin(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-
+  const { single, batchOf } = bodies();
+  const batch = batchOf(1000);
+  const { builds, cleanup } = prepareBuilds(REFS);
   const children: ChildProcess[] = [];
-  const points: Point[] = [];
+  const services: Service[] = [];
+  const rows: Row[] = [];
   let exitCode = 0;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const child of children) await stop(child);
+      for (const service of services) await admin(`DROP DATABASE IF EXISTS ${service.database} WITH (FORCE)`);
+      cleanup();
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
   try {
-    children.push(await start(join(ROOT, 'scripts/bare-server.js'), { PORT: String(BARE_PORT) }));
-    children.push(
-      await start(join(ROOT, 'dist/apps/api/src/main.js'), {
-        PORT: String(SERVICE_PORT),
-        HOST: '127.0.0.1',
-        DATABASE_URL: url.toString(),
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-        // The load generator is one client: the per-client limits would measure themselves.
-        RATE_LIMIT_PREDICT: process.env.RATE_LIMIT_PREDICT ?? '0',
-        RATE_LIMIT_BATCH: process.env.RATE_LIMIT_BATCH ?? '0',
-        READY_PATH: '/health/ready',
-      }),
-    );
-    const service = `http://127.0.0.1:${SERVICE_PORT}`;
-    const client = new Client({ connectionString: url.toString() });
-    await client.connect();
-    const counts = async () => {
-      const { rows } = await client.query(
-        'SELECT (SELECT COUNT(*) FROM model_inputs)::int AS inputs, (SELECT COUNT(*) FROM model_outputs)::int AS outputs',
-      );
-      if (rows[0].inputs !== rows[0].outputs) throw new Error(`${rows[0].inputs} inputs but ${rows[0].outputs} outputs`);
-      return rows[0].outputs as number;
-    };
-    const onService = async (...args: Parameters<typeof measure>) => {
-      const before = await counts();
-      const point = await measure(...args);
-      await new Promise((r) => setTimeout(r, 1000)); // let requests cut off by the load generator finish
-      point.stored = (await counts()) - before;
-      return point;
-    };
-    for (const c of [1, 8, 32, 64]) {
-      points.push(await measure('bare Node.js server', `http://127.0.0.1:${BARE_PORT}/`, c, single, 1));
-      points.push(await onService('POST /predict', `${service}/predict`, c, single, 1));
+    const bare = await start(join(ROOT, 'scripts/bare-server.js'), ROOT, { PORT: String(BASE_PORT - 1) });
+    children.push(bare);
+    let port = BASE_PORT;
+    for (const build of builds) {
+      for (const workers of WORKERS) services.push(await startService(build, workers, port++, children));
     }
-    points.push(await measure('bare Node.js server', `http://127.0.0.1:${BARE_PORT}/`, 4, batchOf(100), 100));
-    points.push(await onService('POST /predict/batch', `${service}/predict/batch`, 4, batchOf(100), 100));
-    points.push(await measure('bare Node.js server', `http://127.0.0.1:${BARE_PORT}/`, 2, batchOf(1000), 1000));
-    points.push(await onService('POST /predict/batch', `${service}/predict/batch`, 2, batchOf(1000), 1000));
-    const before = await counts();
-    const precise = await sequentialLatency(`${service}/predict`, single, 2000);
-    const bareLatency = await sequentialLatency(`http://127.0.0.1:${BARE_PORT}/`, single, 2000);
-    if ((await counts()) - before !== 2000 - precise.failed) exitCode = 1;
-    // Fixed amounts, so that every request sent is also answered: rows must equal the 200s exactly.
-    const exact = [
-      await onService('POST /predict (fixed amount)', `${service}/predict`, 32, single, 1, { amount: 20_000 }),
-      await onService('POST /predict/batch (fixed amount)', `${service}/predict/batch`, 2, batchOf(1000), 1000, { amount: 20 }),
-    ];
-    await client.end();
-    const failed = [...points, ...exact].reduce((n, p) => n + p.failed, 0) + precise.failed;
 
-    console.log(`\nBENCH_DURATION=${DURATION}s per point; service env: WORKERS=${process.env.WORKERS ?? 1}, ` +
-      `ORT_COALESCE=${process.env.ORT_COALESCE ?? 'true'}, DATABASE_GROUP_COMMIT=${process.env.DATABASE_GROUP_COMMIT ?? 'true'}\n`);
-    console.log('| target | connections | items/request | requests/s | predictions/s | p50 ms | p99 ms | share of bare server | non-200 |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
-    for (const p of points) {
-      const bare = points.find((b) => b.target === 'bare Node.js server' && b.connections === p.connections && b.itemsPerRequest === p.itemsPerRequest);
-      const share = p.target === 'bare Node.js server' || !bare ? '' : `${((100 * p.requestsPerSecond) / bare.requestsPerSecond).toFixed(1)} %`;
-      console.log(`| ${p.target} | ${p.connections} | ${p.itemsPerRequest} | ${p.requestsPerSecond.toFixed(0)} | ` +
-        `${p.predictionsPerSecond.toFixed(0)} | ${p.p50} | ${p.p99} | ${share} | ${p.failed} |`);
+    const point = async (service: Service, name: string, connections: number, items: number, body: string, run: { duration: number } | { amount: number }) => {
+      const before = await settledRows(service.databaseUrl);
+      const cpuBefore = cpuSeconds(service.child.pid!);
+      resetEventLoop(service.child);
+      // autocannon refuses more connections than requests.
+      if ('amount' in run) connections = Math.min(connections, run.amount);
+      const result = await load(`${service.url}${items === 1 ? '/predict' : '/predict/batch'}`, connections, body, run);
+      const cpu = cpuSeconds(service.child.pid!) - cpuBefore;
+      const eventLoop = await reportEventLoop(service.child);
+      const stored = (await settledRows(service.databaseUrl)) - before;
+      const row: Row = {
+        service: service.label,
+        point: name,
+        connections,
+        items,
+        requestsPerSecond: result.ok / result.seconds,
+        predictionsPerSecond: (result.ok * items) / result.seconds,
+        p50: String(result.p50),
+        p99: String(result.p99),
+        cpuPerRequest: result.ok > 0 ? (cpu * 1e6) / result.ok : undefined,
+        cpuPerItem: result.ok > 0 ? (cpu * 1e6) / (result.ok * items) : undefined,
+        failed: result.failed,
+        eventLoop,
+        stored,
+        answered: result.ok * items,
+        slack: 'duration' in run ? connections * items : 0,
+      };
+      rows.push(row);
+      console.error(`${row.service} ${name} c=${connections}: ${row.requestsPerSecond.toFixed(0)} req/s, ` +
+        `p99 ${row.p99} ms, ${row.cpuPerRequest?.toFixed(0) ?? '-'} µs CPU/request, ${row.failed} failed`);
+    };
+
+    for (const service of services) {
+      // One connection: high-resolution latency (and its CPU), then stored rows checked exactly.
+      const before = await settledRows(service.databaseUrl);
+      const cpuBefore = cpuSeconds(service.child.pid!);
+      resetEventLoop(service.child);
+      const started = performance.now();
+      const latency = await sequentialLatency(`${service.url}/predict`, single, SEQUENTIAL_REQUESTS);
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = cpuSeconds(service.child.pid!) - cpuBefore;
+      const eventLoop = await reportEventLoop(service.child);
+      rows.push({
+        service: service.label,
+        point: '/predict sequential',
+        connections: 1,
+        items: 1,
+        requestsPerSecond: latency.ok / seconds,
+        predictionsPerSecond: latency.ok / seconds,
+        p50: latency.p50.toFixed(2),
+        p99: latency.p99.toFixed(2),
+        cpuPerRequest: (cpu * 1e6) / latency.ok,
+        cpuPerItem: (cpu * 1e6) / latency.ok,
+        failed: latency.failed,
+        eventLoop,
+        stored: (await storedRows(service.databaseUrl)) - before,
+        answered: latency.ok,
+        slack: 0,
+      });
     }
-    console.log(`\nOne connection, 2,000 sequential requests, high-resolution timing: POST /predict p50 ` +
-      `${precise.p50.toFixed(2)} ms, p99 ${precise.p99.toFixed(2)} ms; bare server p50 ${bareLatency.p50.toFixed(2)} ms, ` +
-      `p99 ${bareLatency.p99.toFixed(2)} ms.`);
-    // Timed points: the load generator stops mid-flight, so up to one request per connection may be
-    // stored (and answered) after it stopped listening. Fixed-amount points must match exactly.
-    console.log('\n| point | predictions answered 200 | rows stored | check |');
-    console.log('|---|---|---|---|');
-    for (const p of [...points.filter((q) => q.stored !== undefined), ...exact]) {
-      const answered = p.ok * p.itemsPerRequest;
-      const slack = exact.includes(p) ? 0 : p.connections * p.itemsPerRequest;
-      const good = p.stored! >= answered && p.stored! <= answered + slack;
-      if (!good) exitCode = 1;
-      console.log(`| ${p.target} c=${p.connections} | ${answered} | ${p.stored} | ${good ? 'ok' : 'FAIL'}${slack ? ` (cut-off slack <= ${slack})` : ' (exact)'} |`);
+    for (const service of services) await point(service, '/predict', 32, 1, single, { duration: DURATION });
+    for (const service of services) await point(service, '/predict/batch', 2, 1000, batch, { duration: DURATION });
+    // Fixed amounts, so that every request sent is also answered: rows must equal the 200s exactly.
+    for (const service of services) await point(service, '/predict (fixed amount)', 32, 1, single, { amount: FIXED_PREDICTS });
+    for (const service of services) await point(service, '/predict/batch (fixed amount)', 2, 1000, batch, { amount: FIXED_BATCHES });
+    // The transport's ceiling for the same bodies.
+    const bareService = { label: 'bare Node.js server', url: `http://127.0.0.1:${BASE_PORT - 1}` };
+    for (const [connections, items, body] of [[32, 1, single], [2, 1000, batch]] as const) {
+      const result = await load(`${bareService.url}/`, connections, body, { duration: DURATION });
+      rows.push({
+        service: bareService.label,
+        point: items === 1 ? '/ (single body)' : '/ (1,000-item body)',
+        connections,
+        items,
+        requestsPerSecond: result.ok / result.seconds,
+        predictionsPerSecond: (result.ok * items) / result.seconds,
+        p50: String(result.p50),
+        p99: String(result.p99),
+        failed: result.failed,
+      });
     }
-    if (exitCode) console.error('FAIL: the stored rows do not match the 200 answers');
-    if (failed > 0) {
-      console.error(`FAIL: ${failed} requests did not get a 200`);
-      exitCode = 1;
+
+    print(rows);
+    for (const row of rows) {
+      if (row.failed > 0) exitCode = 1;
+      if (row.stored !== undefined && !(row.stored >= row.answered! && row.stored <= row.answered! + row.slack!)) exitCode = 1;
     }
+    if (exitCode) console.error('FAIL: a non-200 answer, or stored rows that do not match the 200 answers');
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await cleanUp();
   }
   process.exit(exitCode);
+}
+
+/**
+ * The stored rows once requests cut off by the load generator have finished: the count is read
+ * every 500 ms until it stops changing (at most 30 s), so that they are not counted in the next point.
+ */
+async function settledRows(databaseUrl: string): Promise<number> {
+  let last = await storedRows(databaseUrl);
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await storedRows(databaseUrl);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
+
+async function startService(build: Build, workers: number, port: number, children: ChildProcess[]): Promise<Service> {
+  const database = `attrition_bench_${process.pid}_${port}`;
+  await admin(`CREATE DATABASE ${database}`);
+  const url = databaseUrl(database);
+  console.error(`starting ${build.ref} with WORKERS=${workers} on port ${port}`);
+  const child = await start(join(build.dir, 'dist/apps/api/src/main.js'), build.dir, serviceEnv(port, url, workers), SERVICE_PROBE, true);
+  children.push(child);
+  return { label: `${build.ref}, WORKERS=${workers}`, child, url: `http://127.0.0.1:${port}`, database, databaseUrl: url };
+}
+
+function print(rows: Row[]): void {
+  const uptime = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`\nnpm run bench, ${new Date().toISOString()}: BENCH_REFS=${REFS.join(',')} BENCH_WORKERS=${WORKERS.join(',')} ` +
+    `BENCH_DURATION=${DURATION}s, LOG_LEVEL=${process.env.LOG_LEVEL ?? 'log'}, ORT_COALESCE=${process.env.ORT_COALESCE ?? 'true'}, ` +
+    `DATABASE_GROUP_COMMIT=${process.env.DATABASE_GROUP_COMMIT ?? 'true'}; load average before the table: ${uptime}\n`);
+  console.log('| build | point | connections | items/request | requests/s | predictions/s | p50 ms | p99 ms | CPU µs/request | CPU µs/prediction | event-loop delay max / p99 ms | non-200 | rows stored / answered |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const order = (r: Row) => ['/predict sequential', '/predict', '/predict (fixed amount)', '/predict/batch', '/predict/batch (fixed amount)'].indexOf(r.point);
+  const sorted = [...rows].sort((a, b) => order(a) - order(b));
+  for (const r of sorted) {
+    const check = r.stored === undefined ? '' :
+      `${r.stored} / ${r.answered} ${r.stored >= r.answered! && r.stored <= r.answered! + r.slack! ? 'ok' : 'FAIL'}${r.slack ? ` (slack ≤ ${r.slack})` : ' (exact)'}`;
+    console.log(`| ${r.service} | ${r.point} | ${r.connections} | ${r.items} | ${r.requestsPerSecond.toFixed(0)} | ${r.predictionsPerSecond.toFixed(0)} | ` +
+      `${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(0) ?? ''} | ${r.cpuPerItem?.toFixed(1) ?? ''} | ` +
+      `${r.eventLoop ? `${r.eventLoop.max.toFixed(1)} / ${r.eventLoop.p99.toFixed(1)}` : ''} | ${r.failed} | ${check} |`);
+  }
+  const first = rows.find((r) => r.point === '/predict');
+  if (first && rows.filter((r) => r.point === '/predict').length > 1) {
+    console.log('\n| build | /predict c=32 vs first build | CPU/request vs first build | fixed-amount batch predictions/s vs first build |');
+    console.log('|---|---|---|---|');
+    // Batches from the fixed-amount point: a timed point may end before a slow batch is answered.
+    const BATCH = '/predict/batch (fixed amount)';
+    const firstBatch = rows.find((r) => r.point === BATCH && r.service === first.service)!;
+    const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+    for (const r of rows.filter((x) => x.point === '/predict')) {
+      const b = rows.find((x) => x.point === BATCH && x.service === r.service)!;
+      console.log(`| ${r.service} | ${ratio(r.requestsPerSecond, first.requestsPerSecond)} | ` +
+        `${ratio(r.cpuPerRequest!, first.cpuPerRequest!)} | ${ratio(b.predictionsPerSecond, firstBatch.predictionsPerSecond)} |`);
+    }
+  }
 }
 
 main().catch((error) => {

@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { NewPredictionRecord, PersistenceModule, PredictionLogRepository } from '@app/persistence';
+import { NewPredictionRecord, PersistenceModule, PredictionLogRepository, PredictionRecord } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
@@ -147,6 +147,29 @@ function persistenceSuite(driver: Driver) {
     expect(outcomes.map((o) => (o.stored ? (o.replayed ? 'replayed' : 'stored') : 'failed'))).toEqual(['stored', 'replayed', 'failed', 'stored']);
     expect(outcomes[1]).toMatchObject({ record: earlier });
     await expect(countRows(dataSource)).resolves.toEqual({ inputs: 3, outputs: 3 });
+  });
+
+  it('a batch of 250 (sent in several JSON slices on PostgreSQL) stores every entry with its own values, in order', async () => {
+    // Arrange: each entry differs in every column the writer maps
+    const entries: NewPredictionRecord[] = Array.from({ length: 250 }, (_, i) => ({
+      ...entry,
+      features: { ...entry.features, age: 18 + (i % 40) },
+      prediction: (i % 2) as 0 | 1,
+      probability: i / 1000,
+      threshold: 0.3 + i / 10_000,
+      contributions: { age: i / 7 },
+      idempotencyKey: i % 3 === 0 ? `slice-${i}` : undefined,
+    }));
+    // Act
+    const outcomes = await repository.recordMany(entries);
+    // Assert: the answer for each position is that entry, and so is what a read finds
+    expect(outcomes.every((o) => o.stored && !o.replayed)).toBe(true);
+    for (const [i, outcome] of outcomes.entries()) {
+      const { record } = outcome as { record: PredictionRecord };
+      expect(record).toMatchObject(entries[i]);
+      await expect(repository.findById(record.id)).resolves.toEqual({ ...record, outcome: null });
+    }
+    await expect(countRows(dataSource)).resolves.toEqual({ inputs: 250, outputs: 250 });
   });
 
   it('the database itself rejects an output without an existing input', async () => {

@@ -8,8 +8,11 @@ export interface AttritionScore {
   probability: number;
   /** 1 when probability >= the manifest's threshold. */
   label: 0 | 1;
-  /** Contribution of each model feature to the log-odds, in `manifest.contributions.names` order. */
-  contributions: number[];
+  /**
+   * Contribution of each model feature to the log-odds, by name: the keys are
+   * `manifest.contributions.names`, in that order. Built once, stored and explained as is.
+   */
+  contributions: Record<string, number>;
 }
 
 /**

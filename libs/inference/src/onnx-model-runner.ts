@@ -16,7 +16,7 @@ const MAX_COALESCED_ROWS = 256;
 interface LoadedModel {
   manifest: ModelManifest;
   session: InferenceSession;
-  contributionCount: number;
+  contributionNames: readonly string[];
 }
 
 /**
@@ -87,7 +87,7 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
       throw new InferenceFailedError(`onnxruntime failed on a batch of ${rows.length}`, { cause: error });
     }
     const postStarted = performance.now();
-    const scores = toScores(outputs, rows.length, model.contributionCount);
+    const scores = toScores(outputs, rows.length, model.contributionNames);
     this.logger.debug(
       `scored ${rows.length} row(s): map ${(runStarted - mapStarted).toFixed(3)} ms, run ` +
         `${(postStarted - runStarted).toFixed(3)} ms, post-process ${(performance.now() - postStarted).toFixed(3)} ms`,
@@ -125,7 +125,7 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
     return {
       manifest,
       session,
-      contributionCount: manifest.contributions.names.length,
+      contributionNames: manifest.contributions.names,
     };
   }
 
@@ -181,18 +181,18 @@ function toFeeds(inputs: readonly FeatureSpec[], rows: readonly FeatureRow[]): R
   return feeds;
 }
 
-function toScores(outputs: InferenceSession.OnnxValueMapType, n: number, width: number): AttritionScore[] {
+function toScores(outputs: InferenceSession.OnnxValueMapType, n: number, names: readonly string[]): AttritionScore[] {
   const probability = outputs.probability.data as Float64Array;
   // int64 outputs arrive as BigInt64Array.
   const label = outputs.label.data as BigInt64Array;
   const contributions = outputs.contributions.data as Float64Array;
+  const width = names.length;
   const scores = new Array<AttritionScore>(n);
   for (let i = 0; i < n; i++) {
-    scores[i] = {
-      probability: probability[i],
-      label: label[i] === 1n ? 1 : 0,
-      contributions: Array.from(contributions.subarray(i * width, (i + 1) * width)),
-    };
+    // Named straight from the output tensor: the record the ledger stores, with no array in between.
+    const named: Record<string, number> = {};
+    for (let j = 0; j < width; j++) named[names[j]] = contributions[i * width + j];
+    scores[i] = { probability: probability[i], label: label[i] === 1n ? 1 : 0, contributions: named };
   }
   return scores;
 }

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DatabaseError, Pool, PoolClient } from 'pg';
+import { YieldBudget } from '@app/common';
 import { isUnavailable } from './database-errors';
 import { configureSqlite, postgresPoolConfig, sqliteFile } from './data-source.options';
 import { NewPredictionRecord, PredictionRecord } from './prediction-log.repository';
@@ -25,15 +26,20 @@ export interface PredictionWriter {
   close(): Promise<void>;
 }
 
-// One statement, hence one round trip and one (auto)commit for the whole batch. Input ids are
-// drawn from the sequence up front so each output row is tied to its input without relying on
-// the order of RETURNING rows; the foreign key is checked at the end of the statement, when
-// both CTEs' rows exist. An input whose idempotency key exists is skipped with its output.
+// One statement, hence one round trip and one (auto)commit for the whole batch, with the whole batch
+// in one parameter: the entries themselves as one JSON array (one JSON.stringify, no per-column
+// arrays to build and escape), read back by jsonb_to_recordset under the entries' own property
+// names. Input ids are drawn from the sequence up front so each output row is tied to its input
+// without relying on the order of RETURNING rows; the foreign key is checked at the end of the
+// statement, when both CTEs' rows exist. An input whose idempotency key exists is skipped with its
+// output. Only what the answer needs comes back: the position, the two ids and the shared time.
 const POSTGRES_INSERT = `
   WITH data AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.*
-    FROM unnest($1::jsonb[], $2::int[], $3::float8[], $4::float8[], $5::varchar[], $6::jsonb[], $7::varchar[])
-      WITH ORDINALITY AS d(features, prediction, probability, threshold, model_version, contributions, idempotency_key, n)
+    FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
+      features jsonb, prediction int, probability float8, threshold float8, "modelVersion" varchar,
+      contributions jsonb, "idempotencyKey" varchar
+    )) WITH ORDINALITY AS d(features, prediction, probability, threshold, model_version, contributions, idempotency_key, n)
   ), inputs AS (
     INSERT INTO model_inputs (id, features, idempotency_key) SELECT input_id, features, idempotency_key FROM data
     ON CONFLICT (idempotency_key) DO NOTHING
@@ -46,6 +52,25 @@ const POSTGRES_INSERT = `
   )
   SELECT data.n, outputs.id, outputs.input_id, outputs.created_at
   FROM outputs JOIN data USING (input_id) ORDER BY data.n`;
+
+/** Entries serialised in one go; a larger batch is serialised in slices of this size. */
+const JSON_SLICE = 100;
+
+/**
+ * The entries as one JSON array. A large batch (1,000 entries are ~2.5 MB) is serialised slice by
+ * slice, giving the event loop back between slices once a few milliseconds have passed, so other
+ * requests are not held up by one long JSON.stringify.
+ */
+async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<string> {
+  if (entries.length <= JSON_SLICE) return JSON.stringify(entries);
+  const budget = new YieldBudget();
+  const slices: string[] = [];
+  for (let i = 0; i < entries.length; i += JSON_SLICE) {
+    await budget.check();
+    slices.push(JSON.stringify(entries.slice(i, i + JSON_SLICE)).slice(1, -1));
+  }
+  return `[${slices.join(',')}]`;
+}
 
 interface InsertedRow {
   n: string;
@@ -70,6 +95,7 @@ export class PostgresPredictionWriter implements PredictionWriter {
 
   async insertMany(entries: readonly NewPredictionRecord[]): Promise<(PredictionRecord | null)[]> {
     if (entries.length === 0) return [];
+    const document = await toJsonDocument(entries);
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -82,15 +108,8 @@ export class PostgresPredictionWriter implements PredictionWriter {
       ({ rows } = await client.query<InsertedRow>({
         name: 'attrition-insert-predictions',
         text: POSTGRES_INSERT,
-        values: [
-          entries.map((e) => JSON.stringify(e.features)),
-          entries.map((e) => e.prediction),
-          entries.map((e) => e.probability),
-          entries.map((e) => e.threshold),
-          entries.map((e) => e.modelVersion),
-          entries.map((e) => (e.contributions ? JSON.stringify(e.contributions) : null)),
-          entries.map((e) => e.idempotencyKey ?? null),
-        ],
+        // NewPredictionRecord's property names are the recordset's column names (see POSTGRES_INSERT).
+        values: [document],
       }));
     } catch (error) {
       // An error the server sent for the statement means it (its own transaction) was rolled back.

@@ -20,7 +20,7 @@ class FakeRunner extends ModelRunner {
   async score(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
     this.calls.push([...rows]);
     // Contributions -0.20, -0.19, ... in the manifest's order: the last names raise the risk most.
-    const contributions = this.manifest.contributions.names.map((_, i) => (i - 20) / 100);
+    const contributions = Object.fromEntries(this.manifest.contributions.names.map((name, i) => [name, (i - 20) / 100]));
     return rows.map(() => ({ probability: this.probability, label: 1 as const, contributions }));
   }
 }

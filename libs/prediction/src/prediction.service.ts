@@ -107,7 +107,10 @@ export class PredictionService implements OnModuleInit {
       const manifest = this.runner.manifest;
       const scores = await this.runner.score(valid.map((v) => v.mapped.features));
       const outcomes = await this.log.recordMany(valid.map((v, i) => toEntry(v.mapped, scores[i], manifest, v.key)));
-      valid.forEach((v, i) => (results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i])));
+      for (const [i, v] of valid.entries()) {
+        await budget.check();
+        results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i]);
+      }
     }
     const stored = results.filter((r) => r.status === 200).length;
     this.logger.log(
@@ -139,23 +142,23 @@ export class PredictionService implements OnModuleInit {
       input_id: record.inputId,
       model_version: record.modelVersion,
       threshold: record.threshold,
-      warnings: [...ignoredKeyWarnings(mapped), ...this.domain.warningsFor(mapped.features)],
+      warnings: this.domain.warningsFor(mapped.features),
     };
+    if (mapped.ignoredDerived.length > 0 || mapped.ignoredUnknown.length > 0) response.warnings.unshift(...ignoredKeyWarnings(mapped));
     if (request.explain && record.contributions) response.explanation = explain(record.contributions, mapped.features);
     return response;
   }
 }
 
+/** The features and the named contributions are passed on as built, never copied. */
 function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelManifest, idempotencyKey?: string): NewPredictionRecord {
-  const contributions: Record<string, number> = {};
-  manifest.contributions.names.forEach((name, i) => (contributions[name] = score.contributions[i]));
   return {
     features: mapped.features,
     prediction: score.label,
     probability: score.probability,
     threshold: manifest.threshold,
     modelVersion: manifest.model.version,
-    contributions,
+    contributions: score.contributions,
     idempotencyKey,
   };
 }
