@@ -11,10 +11,15 @@ import { workerCount } from './config/workers.config';
 import { supervise } from './lifecycle/cluster-supervisor';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown';
 import { installShutdownTriggers } from './lifecycle/shutdown-triggers';
+import { answerMetricsCollections, isClusterWorker } from './metrics/cluster-metrics';
 import { NEST_APP_OPTIONS, setupApp } from './setup-app';
+import { startTracing } from './tracing/tracing';
 
 async function bootstrap(timeoutMs: number): Promise<void> {
   const attach = installShutdownTriggers();
+  // Before the app exists, so that its spans have a provider (nothing is started without OTLP).
+  startTracing();
+  if (isClusterWorker()) answerMetricsCollections();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, NEST_APP_OPTIONS);
   setupApp(app);
   // Before listening, so that every connection is tracked for the drain.
