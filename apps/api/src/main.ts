@@ -11,6 +11,7 @@ import { workerCount } from './config/workers.config';
 import { supervise } from './lifecycle/cluster-supervisor';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown';
 import { installShutdownTriggers } from './lifecycle/shutdown-triggers';
+import { standaloneLogger } from './logging/logging';
 import { answerMetricsCollections, isClusterWorker } from './metrics/cluster-metrics';
 import { NEST_APP_OPTIONS, setupApp } from './setup-app';
 import { startTracing } from './tracing/tracing';
@@ -40,8 +41,10 @@ function fail(error: Error): never {
 try {
   const workers = workerCount();
   const timeoutMs = shutdownTimeoutMs();
-  if (workers > 1 && cluster.isPrimary) supervise(workers, timeoutMs);
-  else bootstrap(timeoutMs).catch(fail);
+  if (workers > 1 && cluster.isPrimary) {
+    Logger.overrideLogger(standaloneLogger());
+    supervise(workers, timeoutMs);
+  } else bootstrap(timeoutMs).catch(fail);
 } catch (error) {
   fail(error as Error);
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Module, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Request, Response } from 'express';
-import { LoggerModule } from 'nestjs-pino';
+import { Logger, LoggerModule, PinoLogger as NestPinoLogger } from 'nestjs-pino';
 import pino, { DestinationStream, Level, Logger as PinoLogger } from 'pino';
 import { HttpLogger, pinoHttp } from 'pino-http';
-import { AllConfig, LogLevelName } from '../config';
+import { AllConfig, appConfig, LogLevelName } from '../config';
 import { traceFields, tracingEnabled } from '../tracing/tracing';
 import { assignRequestId } from './request-id';
 
@@ -121,3 +121,9 @@ class RootLoggerModule {}
   exports: [HttpAccessLog],
 })
 export class LoggingModule {}
+
+/** Nest's Logger for a process without an application (the cluster primary): the same JSON lines. */
+export function standaloneLogger(): Logger {
+  const logger = createRootLogger(appConfig(), pino.destination({ fd: 1, sync: false }));
+  return new Logger(new NestPinoLogger({ pinoHttp: { logger } }), {});
+}

@@ -1,6 +1,10 @@
-import { request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from '@app/validation';
-import { buildApp, ChildApp, startBuiltApp } from './support/child-app';
+import { buildApp, ChildApp, sleep, startBuiltApp } from './support/child-app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 
@@ -28,12 +32,14 @@ function sample(scrape: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
+/** The built app, as production runs it: built once for this file. */
+beforeAll(() => buildApp(), 180_000);
+
 describeWithPostgres('/metrics with WORKERS=2 (the built app, real HTTP, PostgreSQL)', () => {
   let database: TestDatabase | undefined;
   let app: ChildApp | undefined;
 
   beforeAll(async () => {
-    buildApp();
     database = await createTestDatabase();
     app = await startBuiltApp({ DATABASE_URL: database.url, WORKERS: '2', LOG_LEVEL: 'log' });
     await app.listening(2);
@@ -80,5 +86,47 @@ describeWithPostgres('/metrics with WORKERS=2 (the built app, real HTTP, Postgre
       expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
       expect(text).toContain('nodejs_eventloop_lag_seconds');
     }
+  });
+});
+
+describe('traces sent by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the built app, a stand-in collector)', () => {
+  const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+  let collector: Server | undefined;
+  const received: string[] = [];
+  let app: ChildApp | undefined;
+  let dir: string | undefined;
+
+  beforeAll(async () => {
+    collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url} ${req.headers['content-type']} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector!.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    dir = mkdtempSync(join(tmpdir(), 'attrition-otlp-'));
+    app = await startBuiltApp({ SQLITE_PATH: join(dir, 'a.sqlite'), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'attrition-under-test' });
+    await app.listening(1);
+  }, 120_000);
+  afterAll(async () => {
+    app?.kill();
+    await new Promise((resolve) => collector?.close(resolve));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("exports the request's spans on the caller's trace to /v1/traces, the rest on SIGTERM at the latest", async () => {
+    const answer = await call(app!.port, 'POST', '/predict', { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` }, { features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE });
+    expect(answer.status).toBe(200);
+    process.kill(app!.pid, 'SIGTERM');
+    await app!.exited;
+    for (let i = 0; i < 40 && !received.some((r) => r.includes(TRACE_ID)); i++) await sleep(50);
+    const exports = received.join('\n');
+    expect(received[0]).toMatch(/^POST \/v1\/traces application\/json /);
+    expect(exports).toContain(TRACE_ID);
+    for (const name of ['POST /predict', 'validation', 'inference', 'persistence']) expect(exports).toContain(`"name":"${name}"`);
+    expect(exports).toContain('attrition-under-test');
   });
 });
