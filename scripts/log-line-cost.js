@@ -1,7 +1,7 @@
 // CPU per request of the log lines alone, in one process (stable on a loaded machine): the new
-// access line (the real pino-http middleware of dist/, on a stand-in request and response) plus
+// access line (the real HttpAccessLog middleware of dist/, on a stand-in request and response) plus
 // the prediction line through nestjs-pino, against the old prediction line through Nest's
-// ConsoleLogger (text; json). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
+// ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
 const { EventEmitter } = require('node:events');
 const { openSync, createWriteStream } = require('node:fs');
 const { ConsoleLogger } = require('@nestjs/common');
@@ -35,7 +35,7 @@ class NullConsoleLogger extends ConsoleLogger {
 const oldText = new NullConsoleLogger({ logLevels: ['log'] });
 
 const variants = {
-  'new: access line (pino-http) + prediction line (nestjs-pino)': () => {
+  'new: access line (HttpAccessLog) + prediction line (nestjs-pino)': () => {
     for (let i = 0; i < N; i++) {
       const req = request(i);
       const res = response();
