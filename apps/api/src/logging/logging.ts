@@ -5,6 +5,7 @@ import { Logger, LoggerModule, PinoLogger as NestPinoLogger } from 'nestjs-pino'
 import pino, { DestinationStream, Level, Logger as PinoLogger } from 'pino';
 import { AllConfig, appConfig, LogLevelName } from '../config';
 import { traceFields, tracingEnabled } from '../tracing/tracing';
+import { EVERY_PATH, matchedRoute } from '../http/matched-route';
 import { assignRequestId } from './request-id';
 
 /** The process's pino logger, behind Nest's Logger and the HTTP access log alike. */
@@ -79,8 +80,7 @@ export class HttpAccessLog {
       log[level](
         {
           method: request.method,
-          // The route's pattern (/predictions/:id), not the path: ids and queries stay out of the logs.
-          route: (request.route as { path?: string } | undefined)?.path ?? 'unmatched',
+          route: matchedRoute(request),
           status: response.statusCode,
           duration_ms: Math.round((performance.now() - started) * 10) / 10,
           ...(response.writableFinished ? {} : { aborted: true }),
@@ -123,7 +123,7 @@ class RootLoggerModule {}
         pinoHttp: { logger },
         // The access log middleware is HttpAccessLog; nestjs-pino only binds its `request.log`.
         useExisting: true,
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        forRoutes: [{ path: EVERY_PATH, method: RequestMethod.ALL }],
       }),
     }),
   ],

@@ -2,6 +2,7 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } f
 import { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { TRACER_NAME, withSpan } from '@app/common';
+import { matchedRoute } from '../http/matched-route';
 import { requestIdOf } from '../logging/request-id';
 
 /**
@@ -19,8 +20,7 @@ export function httpTracing() {
     context.bind(active, request);
     context.bind(active, response);
     response.once('close', () => {
-      // Its pattern (/predictions/:id), never the path: ids and queries stay out of traces.
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      const route = matchedRoute(request);
       span.updateName(`${request.method} ${route}`);
       span.setAttributes({ 'http.route': route, 'http.response.status_code': response.statusCode });
       const id = requestIdOf(request);
