@@ -22,7 +22,7 @@ describe('ADMIN_API_KEYS protects the endpoints that read or erase personal data
     const call = request(api.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
     // A POST carries a JSON body, so that only the missing key is wrong with it.
     const { body } = await (method === 'POST' ? call.send({ input_id: 1, left: 1, observed_at: '2027-06-30' }) : call).expect(401);
-    expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', detail: expect.stringContaining('X-API-Key') });
+    expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', detail: expect.stringContaining('X-API-Key'), request_id: expect.any(String) });
   });
 
   it('rejects a wrong key, including a prefix of a valid one', async () => {

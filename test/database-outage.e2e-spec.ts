@@ -39,6 +39,7 @@ describeWithPostgres('PostgreSQL outage', () => {
         statusCode: 503,
         error: 'Service Unavailable',
         detail: 'The database is unavailable; nothing was stored. Retry later.',
+        request_id: expect.any(String),
       });
     }
     expect(ready.status).toBe(503);

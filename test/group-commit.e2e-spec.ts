@@ -75,6 +75,7 @@ describeWithPostgres('group commit on PostgreSQL', () => {
         statusCode: 500,
         error: 'Internal Server Error',
         detail: 'Internal server error',
+        request_id: expect.any(String),
       });
       const ok = responses.filter((r) => r.status === 200);
       await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 192, outputs: 192 });

@@ -215,7 +215,7 @@ function hostileSuite(driver: Driver) {
       for (const path of ['/predict', '/predict/batch']) {
         const answer = await raw(api.url, 'POST', path, headers as Record<string, string>, JSON.stringify({ features: stay() }));
         expect(answer.status).toBe(415);
-        expect(JSON.parse(answer.text)).toEqual({ statusCode: 415, error: 'Unsupported Media Type', detail: expect.stringContaining('application/json') });
+        expect(JSON.parse(answer.text)).toEqual({ statusCode: 415, error: 'Unsupported Media Type', detail: expect.stringContaining('application/json'), request_id: expect.any(String) });
       }
     });
   });

@@ -24,7 +24,7 @@ describe('rate limits (defect 8)', () => {
     }
     const refused = await request(api.url).post('/predict').set('X-API-Key', PREDICT_KEY).send({ features }).expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', detail: expect.stringContaining('at most 5 per 60 s') });
+    expect(refused.body).toEqual({ statusCode: 429, error: 'Too Many Requests', detail: expect.stringContaining('at most 5 per 60 s'), request_id: expect.any(String) });
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 5, outputs: 5 });
   });
 

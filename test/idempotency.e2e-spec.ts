@@ -31,6 +31,7 @@ function idempotencySuite(driver: Driver) {
       statusCode: 422,
       error: 'Unprocessable Entity',
       detail: 'Idempotency-Key was already used for a prediction with different features; use a new key for a new request',
+      request_id: expect.any(String),
     });
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 1, outputs: 1 });
   });

@@ -126,7 +126,7 @@ function ledgerSuite(driver: Driver) {
       expect(c.value).toBe(sent === undefined ? null : sent);
     }
     const missing = await request(api.url).get(`/predictions/${made.id + 1000}`).expect(404);
-    expect(missing.body).toEqual({ statusCode: 404, error: 'Not Found', detail: `No prediction with id ${made.id + 1000}` });
+    expect(missing.body).toEqual({ statusCode: 404, error: 'Not Found', detail: `No prediction with id ${made.id + 1000}`, request_id: expect.any(String) });
     const bad = await request(api.url).get('/predictions/abc').expect(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ feature: 'id' })]);
   });

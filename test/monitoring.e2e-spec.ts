@@ -121,7 +121,7 @@ function monitoringSuite(driver: Driver) {
   it('answers 404 for an unknown input and 400 naming the field for invalid outcomes', async () => {
     const [scored] = await predictAll([EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as unknown as Record<string, number>], [0]);
     const unknown = await post({ input_id: scored.inputId + 1000, left: 1, observed_at: '2027-06-30' }).expect(404);
-    expect(unknown.body).toEqual({ statusCode: 404, error: 'Not Found', detail: `No input with id ${scored.inputId + 1000}` });
+    expect(unknown.body).toEqual({ statusCode: 404, error: 'Not Found', detail: `No input with id ${scored.inputId + 1000}`, request_id: expect.any(String) });
     const invalid: [unknown, string][] = [
       [{ input_id: scored.inputId, left: 2, observed_at: '2027-06-30' }, 'left'],
       [{ input_id: scored.inputId, left: '1', observed_at: '2027-06-30' }, 'left'],

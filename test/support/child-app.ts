@@ -49,7 +49,7 @@ export async function startBuiltApp(env: Record<string, string>, { asPid1 = fals
   const args = asPid1 ? ['--pid', '--fork', '--mount-proc', process.execPath, BUILT_MAIN] : [BUILT_MAIN];
   const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'log', LOG_FORMAT: 'json', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'log', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';

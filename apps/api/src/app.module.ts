@@ -9,6 +9,7 @@ import { PredictionModule } from '@app/prediction';
 import { ValidationModule } from '@app/validation';
 import { AllConfig, appConfig, consoleConfig, databaseConfig, httpConfig, inferenceConfig, monitoringConfig } from './config';
 import { RateLimitModule } from './http/rate-limits';
+import { LoggingModule } from './logging/logging';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** Composes the libraries; the only place that turns configuration into their options. */
@@ -50,6 +51,7 @@ import { MetricsModule } from './metrics/metrics.module';
       inject: [ConfigService],
       useFactory: (config: ConfigService<AllConfig, true>) => config.getOrThrow('monitoring', { infer: true }),
     }),
+    LoggingModule,
     HealthModule,
     MetricsModule,
     RateLimitModule,

@@ -11,10 +11,16 @@ import { workerCount } from './config/workers.config';
 import { supervise } from './lifecycle/cluster-supervisor';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown';
 import { installShutdownTriggers } from './lifecycle/shutdown-triggers';
+import { standaloneLogger } from './logging/logging';
+import { answerMetricsCollections, isClusterWorker } from './metrics/cluster-metrics';
 import { NEST_APP_OPTIONS, setupApp } from './setup-app';
+import { startTracing } from './tracing/tracing';
 
 async function bootstrap(timeoutMs: number): Promise<void> {
   const attach = installShutdownTriggers();
+  // Before the app exists, so that its spans have a provider (nothing is started without OTLP).
+  startTracing();
+  if (isClusterWorker()) answerMetricsCollections();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, NEST_APP_OPTIONS);
   setupApp(app);
   // Before listening, so that every connection is tracked for the drain.
@@ -35,8 +41,10 @@ function fail(error: Error): never {
 try {
   const workers = workerCount();
   const timeoutMs = shutdownTimeoutMs();
-  if (workers > 1 && cluster.isPrimary) supervise(workers, timeoutMs);
-  else bootstrap(timeoutMs).catch(fail);
+  if (workers > 1 && cluster.isPrimary) {
+    Logger.overrideLogger(standaloneLogger());
+    supervise(workers, timeoutMs);
+  } else bootstrap(timeoutMs).catch(fail);
 } catch (error) {
   fail(error as Error);
 }

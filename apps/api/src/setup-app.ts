@@ -1,18 +1,22 @@
-import { ConsoleLogger, NestApplicationOptions, UnsupportedMediaTypeException } from '@nestjs/common';
+import { NestApplicationOptions, UnsupportedMediaTypeException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import { Server } from 'node:http';
 import { RequestValidator } from '@app/validation';
-import { AllConfig, enabledLogLevels } from './config';
+import { AllConfig } from './config';
 import { serveConsole } from './console/serve-console';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { jsonKeyBudget } from './http/json-key-budget';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
 import { RateLimits } from './http/rate-limits';
+import { HttpAccessLog } from './logging/logging';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { setupSwagger } from './swagger';
+import { httpTracing, tracedBodyPipe } from './tracing/http-tracing';
+import { tracingEnabled } from './tracing/tracing';
 
 /** Options for NestFactory.create and Test's createNestApplication alike. */
 export const NEST_APP_OPTIONS: NestApplicationOptions = {
@@ -33,14 +37,16 @@ const MAX_KEYS_PER_BODY = 5_000;
 export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const settings = config.getOrThrow('app', { infer: true });
-  app.useLogger(
-    new ConsoleLogger({ logLevels: enabledLogLevels(settings.logLevel), json: settings.logFormat === 'json' }),
-  );
+  // JSON lines through pino (logging/logging.ts); the lines buffered during start-up go there too.
+  app.useLogger(app.get(Logger));
   limitConnections(app.getHttpServer(), config.getOrThrow('http', { infer: true }));
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
-  // First, so that requests rejected early (413, 415, 429, malformed JSON) are timed too.
+  // First the trace context (when tracing is on), then the request id and access line: requests
+  // rejected early (413, 415, 429, malformed JSON) are traced, logged and timed too.
+  if (tracingEnabled()) app.use(httpTracing());
+  app.use(app.get(HttpAccessLog).middleware);
   const httpMetrics = app.get(HttpMetricsMiddleware);
   app.use(httpMetrics.use.bind(httpMetrics));
   app.use(securityHeaders());
@@ -52,7 +58,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use('/predict', json({ limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_PREDICTION) }));
   app.useBodyParser('json', { limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_BODY) });
   app.use(rewrapJsonSyntaxError);
-  app.useGlobalPipes(app.get(RequestValidator));
+  app.useGlobalPipes(tracedBodyPipe(app.get(RequestValidator)));
   app.useGlobalFilters(new DomainErrorFilter());
   serveConsole(app);
   setupSwagger(app);

@@ -27,6 +27,12 @@ export class ErrorResponseDto {
 
   @ApiPropertyOptional({ type: [ErrorItemDto], description: 'One entry per problem, for validation errors' })
   errors?: ErrorItemDto[];
+
+  @ApiPropertyOptional({
+    example: '5f0c6d1e-8a3b-4c52-9a51-0b8e2f4d7c13',
+    description: 'The id of the request (its X-Request-Id, or one the server made), as in the logs; on every error answer',
+  })
+  request_id?: string;
 }
 
 /** The 400 body of a validation failure, shared by the error filter and per-item batch results. */

@@ -8,3 +8,4 @@ export type { MicroBatcherOptions } from './micro-batcher';
 export { YieldBudget } from './yield-budget';
 export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly, PredictKeyRequired } from './api-keys';
 export type { ApiKeysOptions } from './api-keys';
+export { TRACER_NAME, withSpan } from './tracing';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { optionsProvider } from '@app/common';
+import { inferenceBatchSizeProvider } from './inference.metrics';
 import { INFERENCE_OPTIONS, InferenceModuleAsyncOptions } from './inference.options';
 import { ModelRunner } from './model-runner';
 import { OnnxModelRunner } from './onnx-model-runner';
@@ -15,6 +16,7 @@ export class InferenceModule {
       providers: [
         optionsProvider(INFERENCE_OPTIONS, options),
         { provide: ModelRunner, useClass: OnnxModelRunner },
+        inferenceBatchSizeProvider,
       ],
       exports: [ModelRunner],
     };

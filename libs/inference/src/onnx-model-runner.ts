@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { MicroBatcher } from '@app/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Histogram } from 'prom-client';
+import { MicroBatcher, withSpan } from '@app/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InferenceFailedError, ModelArtifactError, ModelNotReadyError } from './inference.errors';
+import { INFERENCE_BATCH_SIZE } from './inference.metrics';
 import { INFERENCE_OPTIONS, InferenceModuleOptions } from './inference.options';
 import { FeatureSpec, ModelManifest } from './model-manifest';
 import { AttritionScore, FeatureRow, ModelRunner } from './model-runner';
@@ -31,7 +34,10 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
   /** session.run does its native work on the event-loop thread: one run at a time, rows pooled. */
   private readonly coalescer?: MicroBatcher<FeatureRow, AttritionScore>;
 
-  constructor(@Inject(INFERENCE_OPTIONS) private readonly options: InferenceModuleOptions) {
+  constructor(
+    @Inject(INFERENCE_OPTIONS) private readonly options: InferenceModuleOptions,
+    @Optional() @InjectMetric(INFERENCE_BATCH_SIZE) private readonly batchSizes?: Histogram,
+  ) {
     super();
     if (options.coalesce ?? true) {
       this.coalescer = new MicroBatcher((rows) => this.run(rows), { maxBatchSize: MAX_COALESCED_ROWS, maxInFlight: 1 });
@@ -66,7 +72,11 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
     await model?.session.release();
   }
 
-  async score(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
+  score(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
+    return withSpan('inference', () => this.scoreRows(rows), { 'attrition.rows': rows.length });
+  }
+
+  private async scoreRows(rows: readonly FeatureRow[]): Promise<AttritionScore[]> {
     if (!this.loaded) throw new ModelNotReadyError();
     // A lone row waits to share a run with concurrent ones; a batch already is one run.
     return this.coalescer && rows.length === 1 ? [await this.coalescer.submit(rows[0])] : this.run(rows);
@@ -87,6 +97,7 @@ export class OnnxModelRunner extends ModelRunner implements OnModuleInit, OnModu
       throw new InferenceFailedError(`onnxruntime failed on a batch of ${rows.length}`, { cause: error });
     }
     const postStarted = performance.now();
+    this.batchSizes?.observe(rows.length);
     const scores = toScores(outputs, rows.length, model.contributionNames);
     this.logger.debug(
       `scored ${rows.length} row(s): map ${(runStarted - mapStarted).toFixed(3)} ms, run ` +

@@ -25,21 +25,30 @@ export class MonitoringModule {
         OutcomesService,
         MonitoringService,
         MonitoringMetrics,
+        // Every cluster worker computes these gauges from the same database: a scrape shows one value, not their sum.
         makeGaugeProvider({
           name: LIVE_ROC_AUC,
           help: 'ROC AUC of the served model on predictions with an outcome, over the monitoring window',
           labelNames: ['model_version'],
+          aggregator: 'average',
         }),
         makeGaugeProvider({
           name: LIVE_BRIER,
           help: 'Brier score of the served model on predictions with an outcome, over the monitoring window',
           labelNames: ['model_version'],
+          aggregator: 'average',
         }),
-        makeGaugeProvider({ name: DRIFT_PSI, help: 'Population Stability Index of live inputs against training, by feature', labelNames: ['feature'] }),
+        makeGaugeProvider({
+          name: DRIFT_PSI,
+          help: 'Population Stability Index of live inputs against training, by feature',
+          labelNames: ['feature'],
+          aggregator: 'average',
+        }),
         makeGaugeProvider({
           name: PREDICTED_POSITIVE_RATE,
           help: 'Share of predictions flagged as likely to leave, by audited group',
           labelNames: ['attribute', 'group'],
+          aggregator: 'average',
         }),
       ],
     };

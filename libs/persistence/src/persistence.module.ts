@@ -9,6 +9,7 @@ import { MigrationFailedError } from './persistence.errors';
 import { MonitoringRepository } from './monitoring.repository';
 import { PredictionLogRepository } from './prediction-log.repository';
 import { RetentionService } from './retention.service';
+import { PersistenceMetrics, persistenceMetricProviders } from './persistence.metrics';
 import { PERSISTENCE_OPTIONS, PersistenceModuleAsyncOptions, PersistenceModuleOptions } from './persistence.options';
 import { TypeOrmMonitoringRepository } from './typeorm-monitoring.repository';
 import { TypeOrmPredictionLogRepository } from './typeorm-prediction-log.repository';
@@ -47,6 +48,8 @@ export class PersistenceModule {
         { provide: PredictionLogRepository, useClass: TypeOrmPredictionLogRepository },
         DatabaseWriteHealth,
         RetentionService,
+        PersistenceMetrics,
+        ...persistenceMetricProviders,
         { provide: MonitoringRepository, useClass: TypeOrmMonitoringRepository },
       ],
       exports: [PredictionLogRepository, DatabaseWriteHealth, RetentionService, MonitoringRepository],

@@ -23,6 +23,8 @@ export class WriteFailure extends Error {
  */
 export interface PredictionWriter {
   insertMany(entries: readonly NewPredictionRecord[]): Promise<(PredictionRecord | null)[]>;
+  /** Callers waiting for a connection (0 without a pool). */
+  waitingClients(): number;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,10 @@ export class PostgresPredictionWriter implements PredictionWriter {
     });
   }
 
+  waitingClients(): number {
+    return this.pool.waitingCount;
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }
@@ -176,6 +182,10 @@ export class SqlitePredictionWriter implements PredictionWriter {
     } catch (error) {
       throw new WriteFailure(error, 'not-stored');
     }
+  }
+
+  waitingClients(): number {
+    return 0;
   }
 
   async close(): Promise<void> {

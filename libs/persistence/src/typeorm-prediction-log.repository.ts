@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { MicroBatcher } from '@app/common';
+import { MicroBatcher, withSpan } from '@app/common';
 import { errorCode, isUnavailable, serviceError, translateDatabaseError } from './database-errors';
 import { DatabaseWriteHealth } from './database-write-health';
 import { ModelInputEntity } from './model-input.entity';
@@ -18,6 +18,7 @@ import { toPredictionRecord } from './prediction-record.mapper';
 import { toSqliteTime } from './sqlite-time';
 import { createPredictionWriter, PredictionWriter, WriteFailure } from './prediction-writers';
 import { PERSISTENCE_OPTIONS, PersistenceModuleOptions } from './persistence.options';
+import { PersistenceMetrics } from './persistence.metrics';
 
 /** One entry's attempt: its new record, `null` when its idempotency key was already stored, or why it failed. */
 type Attempt = { record: PredictionRecord | null } | { failure: WriteFailure };
@@ -38,13 +39,18 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PERSISTENCE_OPTIONS) options: PersistenceModuleOptions,
     private readonly writeHealth: DatabaseWriteHealth,
+    private readonly metrics: PersistenceMetrics,
   ) {
     super();
     this.sqlite = dataSource.options.type === 'better-sqlite3';
-    this.writer = createPredictionWriter(options);
+    this.writer = metrics.observe(createPredictionWriter(options));
     const groupCommit = options.groupCommit ?? {};
     if (groupCommit !== false) {
-      this.groupCommit = new MicroBatcher((entries) => this.insertEach(entries), {
+      const flush = (entries: NewPredictionRecord[]) => {
+        this.metrics.groupCommitFlush(entries.length);
+        return this.insertEach(entries);
+      };
+      this.groupCommit = new MicroBatcher(flush, {
         maxBatchSize: groupCommit.maxBatchSize ?? 128,
         maxInFlight: groupCommit.maxInFlight ?? 2,
         stallAfterMs: groupCommit.stallAfterMs ?? 200,
@@ -56,7 +62,11 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
     return this.writer.close();
   }
 
-  async record(entry: NewPredictionRecord): Promise<StoredPrediction> {
+  record(entry: NewPredictionRecord): Promise<StoredPrediction> {
+    return withSpan('persistence', () => this.recordOne(entry), { 'db.system.name': this.sqlite ? 'sqlite' : 'postgresql', 'attrition.rows': 1 });
+  }
+
+  private async recordOne(entry: NewPredictionRecord): Promise<StoredPrediction> {
     const [attempt] = this.groupCommit ? [await this.groupCommit.submit(entry)] : await this.insertEach([entry]);
     if ('failure' in attempt) throw asServiceError(attempt.failure);
     if (attempt.record) return { record: attempt.record, replayed: false };
@@ -64,7 +74,12 @@ export class TypeOrmPredictionLogRepository extends PredictionLogRepository impl
     return { record: storedFor(stored, entry), replayed: true };
   }
 
-  async recordMany(entries: readonly NewPredictionRecord[]): Promise<RecordOutcome[]> {
+  recordMany(entries: readonly NewPredictionRecord[]): Promise<RecordOutcome[]> {
+    const system = this.sqlite ? 'sqlite' : 'postgresql';
+    return withSpan('persistence', () => this.recordAll(entries), { 'db.system.name': system, 'attrition.rows': entries.length });
+  }
+
+  private async recordAll(entries: readonly NewPredictionRecord[]): Promise<RecordOutcome[]> {
     const attempts = await this.insertEach(entries);
     const outages = attempts.flatMap((a) => ('failure' in a && isUnavailable(a.failure.cause) ? [a.failure] : []));
     if (outages.length > 0) {

@@ -2,7 +2,8 @@ import { registerAs } from '@nestjs/config';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { envFlag, validateEnv } from './validate-env';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+/** Nest's level names, most severe first; `info` and `trace` are pino's names for `log` and `verbose`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'info', 'debug', 'verbose', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 /** Comma-separated keys of at least 16 characters, without spaces. */
@@ -40,8 +41,11 @@ class AppEnv {
   @IsOptional() @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevelName;
 
-  @IsOptional() @IsIn(['text', 'json'])
-  LOG_FORMAT?: 'text' | 'json';
+  @IsOptional() @IsString()
+  LOG_FILE?: string;
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_FILE_LEVEL?: LogLevelName;
 }
 
 export interface AppConfig {
@@ -54,7 +58,9 @@ export interface AppConfig {
   adminApiKeys: string[];
   predictApiKeys: string[];
   logLevel: LogLevelName;
-  logFormat: 'text' | 'json';
+  /** A file that also receives every log line at `logFileLevel` or above (appended). */
+  logFile?: string;
+  logFileLevel: LogLevelName;
 }
 
 export const appConfig = registerAs('app', (): AppConfig => {
@@ -69,11 +75,7 @@ export const appConfig = registerAs('app', (): AppConfig => {
     adminApiKeys: env.ADMIN_API_KEYS ? env.ADMIN_API_KEYS.split(',') : [],
     predictApiKeys: env.PREDICT_API_KEYS ? env.PREDICT_API_KEYS.split(',') : [],
     logLevel: env.LOG_LEVEL ?? 'log',
-    logFormat: env.LOG_FORMAT ?? 'text',
+    logFile: env.LOG_FILE || undefined,
+    logFileLevel: env.LOG_FILE_LEVEL ?? env.LOG_LEVEL ?? 'log',
   };
 });
-
-/** Levels to enable for a minimum level name (Nest takes the list). */
-export function enabledLogLevels(minimum: LogLevelName): LogLevelName[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(minimum) + 1);
-}

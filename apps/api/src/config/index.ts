@@ -5,7 +5,8 @@ import { PersistenceModuleOptions } from '@app/persistence';
 import { InferenceModuleOptions } from '@app/inference';
 import { MonitoringModuleOptions } from '@app/monitoring';
 
-export { appConfig, enabledLogLevels } from './app.config';
+export { appConfig } from './app.config';
+export type { LogLevelName } from './app.config';
 export { consoleConfig } from './console.config';
 export { databaseConfig } from './database.config';
 export { httpConfig } from './http.config';

@@ -6,10 +6,12 @@ import { FeatureValidationError } from '@app/validation';
 import { DomainErrorFilter } from './domain-error.filter';
 import { MalformedJsonError } from './malformed-json.error';
 
+const REQUEST_ID = '0b1c2d3e-request';
+
 function respond(exception: unknown) {
   const response = { status: jest.fn(), json: jest.fn(), setHeader: jest.fn() };
   response.status.mockReturnValue(response);
-  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({ id: REQUEST_ID }) }) } as unknown as ArgumentsHost;
   new DomainErrorFilter().catch(exception, host);
   return { status: response.status.mock.calls[0][0], body: response.json.mock.calls[0][0], headers: response.setHeader.mock.calls };
 }
@@ -19,7 +21,7 @@ describe('DomainErrorFilter', () => {
     const problems = [{ feature: 'age', constraint: 'min', message: 'age must not be less than 18' }];
     const { status, body } = respond(new FeatureValidationError(problems));
     expect(status).toBe(400);
-    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', detail: 'Invalid request: age must not be less than 18', errors: problems });
+    expect(body).toEqual({ statusCode: 400, error: 'Bad Request', detail: 'Invalid request: age must not be less than 18', errors: problems, request_id: REQUEST_ID });
   });
 
   it.each([
@@ -50,7 +52,7 @@ describe('DomainErrorFilter', () => {
     const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const filter = new DomainErrorFilter();
     const response = { status: jest.fn().mockReturnThis(), json: jest.fn(), setHeader: jest.fn() };
-    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({ id: REQUEST_ID }) }) } as unknown as ArgumentsHost;
     // Act
     for (let i = 0; i < 100; i++) filter.catch(new DatabaseUnavailableError('ECONNREFUSED'), host);
     // Assert
@@ -83,17 +85,17 @@ describe('DomainErrorFilter', () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const { status, body } = respond(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(status).toBe(500);
-    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error' });
+    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error', request_id: REQUEST_ID });
     expect(logged).toHaveBeenCalledWith(expect.stringContaining("TypeError: Cannot read properties of undefined (reading 'x')"));
     logged.mockRestore();
   });
 });
 
 describe('DomainErrorFilter and health checks', () => {
-  it("passes terminus's failed health check body through unchanged", () => {
+  it("passes terminus's failed health check body through, adding the request id", () => {
     const health = { status: 'error', info: {}, error: { database: { status: 'down' } }, details: { database: { status: 'down' } } };
     const { status, body } = respond(new ServiceUnavailableException(health));
     expect(status).toBe(503);
-    expect(body).toEqual(health);
+    expect(body).toEqual({ ...health, request_id: REQUEST_ID });
   });
 });

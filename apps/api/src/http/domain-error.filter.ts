@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { badRequestBody, ErrorItemDto, ErrorResponseDto } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
 import { BatchTooLargeError, IdempotencyKeyReusedError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
+import { requestIdOf } from '../logging/request-id';
 import { MalformedJsonError } from './malformed-json.error';
 import { RepeatedWarning } from './repeated-warning';
 
@@ -34,8 +35,9 @@ interface BodyParserError {
 }
 
 /**
- * Maps every error to one body shape: { statusCode, error, detail, errors? }. Domain errors get
- * their status here and nowhere else; anything unexpected is a 500 whose details stay in the logs.
+ * Maps every error to one body shape: { statusCode, error, detail, errors?, request_id }. Domain
+ * errors get their status here and nowhere else; anything unexpected is a 500 whose details stay
+ * in the logs, under the same request id.
  */
 @Catch()
 export class DomainErrorFilter implements ExceptionFilter {
@@ -44,9 +46,10 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const requestId = requestIdOf(host.switchToHttp().getRequest<Request>());
     if (isHealthCheckFailure(exception)) {
       // Terminus's own body (status, info, error, details) is what probes and dashboards parse.
-      response.status(exception.getStatus()).json(exception.getResponse());
+      response.status(exception.getStatus()).json({ ...(exception.getResponse() as object), request_id: requestId });
       return;
     }
     const { status, detail, errors, retry } = this.describe(exception);
@@ -56,7 +59,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         ? badRequestBody(detail, errors ?? [{ feature: 'request', constraint: 'badRequest', message: detail }])
         : { statusCode: status, error: reasonPhrase(status), detail };
     if (retry) response.setHeader('Retry-After', RETRY_AFTER_SECONDS);
-    response.status(status).json(body);
+    response.status(status).json({ ...body, request_id: requestId });
   }
 
   private describe(exception: unknown): { status: number; detail: string; errors?: ErrorItemDto[]; retry?: boolean } {

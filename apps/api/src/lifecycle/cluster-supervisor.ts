@@ -1,5 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import { Logger } from '@nestjs/common';
+import { serveClusterMetrics } from '../metrics/cluster-metrics';
 
 /** Messages from the primary to its workers, and the workers' answer, for a two-step drain. */
 export const STOP_ACCEPTING = 'attrition:stop-accepting';
@@ -73,6 +74,8 @@ export function supervise(workers: number, timeoutMs: number): void {
   };
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
+  // One scrape of any worker's /metrics covers every worker serving.
+  serveClusterMetrics(() => listening);
   fork();
 }
 

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { DRAIN, STOP_ACCEPTING, STOPPED_ACCEPTING } from './cluster-supervisor';
+import { stopTracing } from '../tracing/tracing';
 import { GracefulShutdown } from './graceful-shutdown';
 
 /**
@@ -16,7 +17,10 @@ export function installShutdownTriggers(): (shutdown: GracefulShutdown) => void 
   const finish = (reason: string) => {
     if (!started) process.exit(0);
     void started.finish(reason).then(
-      (code) => process.exit(code),
+      async (code) => {
+        await flushTraces();
+        process.exit(code);
+      },
       () => process.exit(1),
     );
   };
@@ -38,4 +42,9 @@ export function installShutdownTriggers(): (shutdown: GracefulShutdown) => void 
   return (shutdown) => {
     started = shutdown;
   };
+}
+
+/** The spans still buffered are sent, for at most a second: an unreachable collector delays no exit. */
+function flushTraces(): Promise<void> {
+  return Promise.race([stopTracing().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
 }

@@ -2,6 +2,7 @@ import { Injectable, NestMiddleware } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { NextFunction, Request, Response } from 'express';
 import { Histogram } from 'prom-client';
+import { matchedRoute } from '../http/matched-route';
 
 export const HTTP_DURATION = 'http_request_duration_seconds';
 
@@ -16,8 +17,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     const stop = this.duration.startTimer();
     response.once('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      stop({ method: request.method, route, status: String(response.statusCode) });
+      stop({ method: request.method, route: matchedRoute(request), status: String(response.statusCode) });
     });
     next();
   }

@@ -14,7 +14,8 @@ import { MODEL_INFO, ModelInfoMetric } from './model-info.metric';
       labelNames: ['method', 'route', 'status'],
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),
-    makeGaugeProvider({ name: MODEL_INFO, help: 'The served model (value is always 1)', labelNames: ['name', 'version', 'sha256'] }),
+    // Every worker serves the same model: over the cluster the value stays 1, not the worker count.
+    makeGaugeProvider({ name: MODEL_INFO, help: 'The served model (value is always 1)', labelNames: ['name', 'version', 'sha256'], aggregator: 'max' }),
     HttpMetricsMiddleware,
     ModelInfoMetric,
   ],

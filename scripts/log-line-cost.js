@@ -1,0 +1,71 @@
+// CPU per request of the log lines alone, in one process (stable on a loaded machine): the new
+// access line (the real HttpAccessLog middleware of dist/, on a stand-in request and response) plus
+// the prediction line through nestjs-pino, against the old prediction line through Nest's
+// ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
+const { EventEmitter } = require('node:events');
+const { openSync, createWriteStream } = require('node:fs');
+const { ConsoleLogger } = require('@nestjs/common');
+const pino = require('pino');
+const { Logger, PinoLogger } = require('nestjs-pino');
+const { createRootLogger, HttpAccessLog } = require('../dist/apps/api/src/logging/logging');
+
+const N = Number(process.env.LOG_COST_LINES ?? 50_000);
+const ROUNDS = 5;
+const devNull = () => pino.destination({ fd: openSync('/dev/null', 'w'), sync: false });
+const cpuUs = (work) => {
+  const before = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / N;
+};
+
+const root = createRootLogger({ logLevel: 'log', logFileLevel: 'log' }, devNull());
+const access = new HttpAccessLog(root).middleware;
+const nestPino = new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+const request = (i) => Object.assign(new EventEmitter(), { method: 'POST', headers: { 'x-request-id': `req-${i}` }, route: { path: '/predict' } });
+const response = () => Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, setHeader() {} });
+
+// Old: Nest's ConsoleLogger writes to process.stdout; point a ConsoleLogger subclass at /dev/null.
+const sink = createWriteStream('/dev/null');
+class NullConsoleLogger extends ConsoleLogger {
+  printMessages(messages, context, logLevel) {
+    for (const message of messages) sink.write(this.formatMessage(logLevel, message, this.formatPid(process.pid), this.colorize(context ? `[${context}] ` : '', logLevel), context ? `[${context}] ` : '', '') );
+  }
+}
+const oldText = new NullConsoleLogger({ logLevels: ['log'] });
+
+const variants = {
+  'new: access line (HttpAccessLog) + prediction line (nestjs-pino)': () => {
+    for (let i = 0; i < N; i++) {
+      const req = request(i);
+      const res = response();
+      access(req, res, () => undefined);
+      nestPino.log(`prediction ${i} model 1.1.0: 1 in 0.52 ms`, 'PredictionService');
+      res.emit('finish');
+    }
+  },
+  'new: access line alone': () => {
+    for (let i = 0; i < N; i++) {
+      const req = request(i);
+      const res = response();
+      access(req, res, () => undefined);
+      res.emit('finish');
+    }
+  },
+  'old: prediction line (Nest ConsoleLogger, text)': () => {
+    for (let i = 0; i < N; i++) oldText.log(`prediction ${i} model 1.1.0: 1 in 0.52 ms`, 'PredictionService');
+  },
+  'baseline: stand-in request and response only': () => {
+    for (let i = 0; i < N; i++) {
+      const res = response();
+      request(i);
+      res.emit('finish');
+    }
+  },
+};
+const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+for (let round = 0; round < ROUNDS; round++) for (const [name, work] of Object.entries(variants)) results[name].push(cpuUs(work));
+for (const [name, values] of Object.entries(results)) {
+  values.sort((a, b) => a - b);
+  console.log(`${name}: median ${values[2].toFixed(2)} µs CPU per request (${values.map((v) => v.toFixed(2)).join(', ')})`);
+}
