@@ -36,7 +36,10 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(
     new ConsoleLogger({ logLevels: enabledLogLevels(settings.logLevel), json: settings.logFormat === 'json' }),
   );
-  limitConnections(app.getHttpServer(), config.getOrThrow('http', { infer: true }));
+  const http = config.getOrThrow('http', { infer: true });
+  limitConnections(app.getHttpServer(), http);
+  // Who the client is behind a load balancer (request.ip, used by the rate limits); off by default.
+  app.set('trust proxy', http.trustProxy);
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
