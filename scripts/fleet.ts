@@ -14,6 +14,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,11 +85,12 @@ function haproxyConfig(): string {
     '  mode http',
     '  log global',
     '  option httplog',
-    '  option dontlog-normal',
+    ...(process.env.FLEET_LOG_ALL ? [] : ['  option dontlog-normal']),
     '  timeout connect 2s',
     '  timeout client 30s',
     '  timeout server 30s',
     '  timeout http-request 10s',
+    '  timeout http-keep-alive 60s',
     ...retries.map((line) => `  ${line}`),
     // A fresh server connection per request: none is reused while a replica closes it.
     '  option http-server-close',
@@ -175,23 +177,50 @@ const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${por
 /** A random address per request or per client: each has its own rate-limit budget. */
 const address = () => `10.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
 
+/**
+ * One request through HAProxy on a connection of its own. With keep-alive connections to HAProxy,
+ * 1-3 requests per run failed with "other side closed" in the first 100 ms of a replica's drain
+ * and never reached HAProxy (absent from its log): HAProxy had closed the idle client connection
+ * as the client reused it, a race no load balancer can retry. Clients that keep connections alive
+ * retry such a request with its Idempotency-Key (docs/RELIABILITY.md); this proof counts every
+ * failure instead, so it does not reuse connections.
+ */
+function post(path: string, key: string, client: string, body: string): Promise<{ status: number; text: string; server?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: FRONT,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'idempotency-key': key, 'x-forwarded-for': client, connection: 'close' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text, server: res.headers['x-served-by'] as string | undefined }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function send(kind: Sent['kind'], key: string, client: string): Promise<Sent> {
   const feature = () => FEATURES[Math.floor(Math.random() * FEATURES.length)];
   const body = kind === 'predict' ? { features: feature() } : { items: Array.from({ length: BATCH_ITEMS }, () => ({ features: feature() })) };
   const started = performance.now();
   try {
-    const res = await fetch(`http://127.0.0.1:${FRONT}/predict${kind === 'batch' ? '/batch' : ''}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key, 'x-forwarded-for': client },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    const answer = (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {}) as { stored?: number };
+    const res = await post(`/predict${kind === 'batch' ? '/batch' : ''}`, key, client, JSON.stringify(body));
+    const answer = (res.text.startsWith('{') ? JSON.parse(res.text) : {}) as { stored?: number };
     const status = kind === 'batch' && res.status === 200 && answer.stored !== BATCH_ITEMS ? 207 : res.status;
-    return { kind, key, status, started, ended: performance.now(), server: res.headers.get('x-served-by') ?? undefined };
+    return { kind, key, status, started, ended: performance.now(), server: res.server };
   } catch (error) {
-    const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
-    return { kind, key, status: 0, error: `${(error as Error).message}${cause ? ` (${cause})` : ''}`, started, ended: performance.now() };
+    const code = (error as Error & { code?: string }).code;
+    return { kind, key, status: 0, error: `${(error as Error).message}${code ? ` (${code})` : ''}`, started, ended: performance.now() };
   }
 }
 
@@ -320,6 +349,10 @@ async function main(): Promise<void> {
       const byStatus = new Map<string, number>();
       for (const f of failed) byStatus.set(`${f.status}${f.error ? ` ${f.error}` : ''}`, (byStatus.get(`${f.status}${f.error ? ` ${f.error}` : ''}`) ?? 0) + 1);
       fail(`${failed.length} failed request(s): ${[...byStatus].map(([s, n]) => `${n} x ${s}`).join(', ')}`);
+      for (const f of failed.slice(0, 10)) {
+        const at = restarts.map((w, i) => `r${i + 1}${f.started - w.windowStart >= 0 ? '+' : ''}${Math.round(f.started - w.windowStart)}ms`);
+        fail(`  ${f.kind} ${f.key} started ${at.join(' / ')} after the stop signals, lasted ${Math.round(f.ended - f.started)} ms`);
+      }
     }
     const rows = await checkRows(databaseUrl, answered);
     const migrations = await migrationsApplied(databaseUrl);
