@@ -10,13 +10,15 @@
  * Env: FLEET_CONNECTIONS (concurrent clients, default 16), FLEET_ADMIN_URL (PostgreSQL server,
  * default postgres://postgres@127.0.0.1:5432/postgres), FLEET_REDIS_URL (default
  * redis://127.0.0.1:6379). For the mutation checks (docs/OPERATIONS.md): FLEET_RETRIES=0 drops
- * HAProxy's retries and redispatch, FLEET_STOP_SIGNAL=SIGKILL stops replicas without a drain.
+ * HAProxy's retries and redispatch, FLEET_PRESTOP_MS=0 signals a replica while it is still in
+ * rotation, FLEET_STOP_SIGNAL=SIGKILL stops replicas without a drain.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -31,6 +33,8 @@ const ADMIN_URL = process.env.FLEET_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.FLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RETRIES = Number(process.env.FLEET_RETRIES ?? 3);
 const STOP_SIGNAL = (process.env.FLEET_STOP_SIGNAL ?? 'SIGTERM') as NodeJS.Signals;
+/** Like Kubernetes' preStop + endpoint removal: HAProxy stops sending new requests this long before the signal. */
+const PRESTOP_MS = Number(process.env.FLEET_PRESTOP_MS ?? 1000);
 /** Per-client POST /predict budget; the load gives every request its own client, the check one client this many + 1. */
 const RATE_LIMIT = 6;
 const BATCH_ITEMS = 5;
@@ -69,7 +73,7 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-function haproxyConfig(): string {
+function haproxyConfig(socket: string): string {
   const retries =
     RETRIES > 0
       ? // Only failed connections are retried (the request was never sent), the last try on another
@@ -81,6 +85,8 @@ function haproxyConfig(): string {
     '  maxconn 2000',
     // Only abnormal sessions are logged (dontlog-normal), with HAProxy's termination flags.
     '  log stderr format short local0 info',
+    // The runtime API: the proof takes a replica out of rotation before stopping it.
+    `  stats socket ${socket} mode 600 level admin`,
     'defaults',
     '  mode http',
     '  log global',
@@ -129,6 +135,18 @@ async function haproxyStatus(): Promise<Record<string, string>> {
       .filter((f) => f[px] === 'api' && /^r\d$/.test(f[sv]))
       .map((f) => [f[sv], f[status]]),
   );
+}
+
+/** One command to HAProxy's runtime API (e.g. "set server api/r1 state drain"). */
+function haproxyCommand(socket: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const connection = connect(socket, () => connection.end(`${command}\n`));
+    connection.setEncoding('utf8');
+    connection.on('data', (chunk: string) => (answer += chunk));
+    connection.on('end', () => (answer.trim() ? reject(new Error(`haproxy: ${command}: ${answer.trim()}`)) : resolve(answer)));
+    connection.on('error', reject);
+  });
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -243,16 +261,24 @@ interface Restart {
   windowEnd: number;
 }
 
-async function restartEach(replicas: Replica[], databaseUrl: string): Promise<Restart[]> {
+async function restartEach(replicas: Replica[], databaseUrl: string, socket: string): Promise<Restart[]> {
   const restarts: Restart[] = [];
   for (const [i, replica] of replicas.entries()) {
     const windowStart = performance.now();
+    // Out of rotation first (in-flight requests continue), as Kubernetes removes a terminating pod
+    // from the endpoints while preStop sleeps: no new connection then lands in the accept queue of
+    // a listener that closes, where it would be reset after HAProxy sent the request.
+    if (PRESTOP_MS > 0) {
+      await haproxyCommand(socket, `set server api/r${i + 1} state drain`);
+      await sleep(PRESTOP_MS);
+    }
     replica.child.kill(STOP_SIGNAL);
     const exitCode = await replica.exited;
     const stopMs = performance.now() - windowStart;
     if (exitCode !== 0) fail(`replica :${replica.port} exited with ${exitCode} after ${STOP_SIGNAL} (0 means drained)`);
     replicas[i] = startReplica(replica.port, databaseUrl);
     await until(`replica :${replica.port} ready`, ready(replica.port), 60_000);
+    if (PRESTOP_MS > 0) await haproxyCommand(socket, `set server api/r${i + 1} state ready`);
     await until(`HAProxy to see r${i + 1} UP`, async () => (await haproxyStatus())[`r${i + 1}`] === 'UP', 10_000);
     restarts.push({ port: replica.port, exitCode, stopMs, windowStart, windowEnd: performance.now() });
     await sleep(1500);
@@ -315,7 +341,8 @@ async function main(): Promise<void> {
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`);
   const dir = mkdtempSync(join(tmpdir(), 'attrition-fleet-'));
   const config = join(dir, 'haproxy.cfg');
-  writeFileSync(config, haproxyConfig());
+  const socket = join(dir, 'haproxy.sock');
+  writeFileSync(config, haproxyConfig(socket));
   let haproxy: ChildProcess | undefined;
   let replicas: Replica[] = [];
   await admin(`CREATE DATABASE ${database}`);
@@ -333,7 +360,7 @@ async function main(): Promise<void> {
     let stopping = false;
     const loading = load(() => stopping);
     await sleep(3000);
-    const restarts = await restartEach(replicas, databaseUrl);
+    const restarts = await restartEach(replicas, databaseUrl, socket);
     await sleep(3000);
     stopping = true;
     const sent = await loading;
@@ -373,13 +400,13 @@ async function main(): Promise<void> {
       ['failed requests', String(failed.length)],
       ['rolling restarts (stop signal, exit codes)', `${restarts.length} (${STOP_SIGNAL}, ${restarts.map((r) => r.exitCode).join(' ')})`],
       ['replica stop time (signal to exit)', restarts.map((r) => `${Math.round(r.stopMs)} ms`).join(', ')],
-      ['restart windows (signal to UP in HAProxy)', restarts.map((r) => `${((r.windowEnd - r.windowStart) / 1000).toFixed(1)} s`).join(', ')],
+      ['restart windows (out of rotation to UP again)', restarts.map((r) => `${((r.windowEnd - r.windowStart) / 1000).toFixed(1)} s`).join(', ')],
       ['requests overlapping a restart', String(inRestart.length)],
       ['longest request during a restart', `${Math.round(longestInRestart)} ms`],
       ['request latency p50 / p99 / max', `${Math.round(pct(50))} / ${Math.round(pct(99))} / ${Math.round(durations.at(-1) ?? 0)} ms`],
       ['rows checked (one per 200 prediction)', `${rows.rows} stored, ${answered.size} answered, ${rows.missing} missing, ${rows.withoutAnswer} without an answer`],
       [`one client's ${RATE_LIMIT + 1} requests (Redis limit ${RATE_LIMIT})`, limit.statuses.map((s, i) => `${s}@${limit.servers[i]}`).join(' ')],
-      ['HAProxy retries / stop signal', `${RETRIES} (conn-failure only) / ${STOP_SIGNAL}`],
+      ['out of rotation before the signal / retries / signal', `${PRESTOP_MS} ms / ${RETRIES} (conn-failure only) / ${STOP_SIGNAL}`],
       ['total run time (after build)', `${((performance.now() - started) / 1000).toFixed(0)} s`],
     ];
     const width = Math.max(...table.map(([k]) => k.length));
