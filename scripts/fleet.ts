@@ -11,7 +11,8 @@
  * default postgres://postgres@127.0.0.1:5432/postgres), FLEET_REDIS_URL (default
  * redis://127.0.0.1:6379). For the mutation checks (docs/OPERATIONS.md): FLEET_RETRIES=0 drops
  * HAProxy's retries and redispatch, FLEET_PRESTOP_MS=0 signals a replica while it is still in
- * rotation, FLEET_STOP_SIGNAL=SIGKILL stops replicas without a drain.
+ * rotation, FLEET_STOP_SIGNAL=SIGKILL stops replicas without a drain. FLEET_LOG_ALL=1 makes
+ * HAProxy log every request (by default only abnormal ones).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
