@@ -39,7 +39,10 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const settings = config.getOrThrow('app', { infer: true });
   // JSON lines through pino (logging/logging.ts); the lines buffered during start-up go there too.
   app.useLogger(app.get(Logger));
-  limitConnections(app.getHttpServer(), config.getOrThrow('http', { infer: true }));
+  const http = config.getOrThrow('http', { infer: true });
+  limitConnections(app.getHttpServer(), http);
+  // Who the client is behind a load balancer (request.ip, used by the rate limits); off by default.
+  app.set('trust proxy', http.trustProxy);
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');

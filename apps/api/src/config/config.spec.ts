@@ -44,9 +44,12 @@ describe('configuration', () => {
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1_000,
+      trustProxy: false,
       rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
     });
     expect(withEnv({ RATE_LIMIT_PREDICT: '0', REDIS_URL: 'redis://127.0.0.1:6379' }, httpConfig).rateLimit).toMatchObject({ predict: 0, redisUrl: 'redis://127.0.0.1:6379' });
+    expect(withEnv({ TRUST_PROXY: '1' }, httpConfig).trustProxy).toBe(1);
+    expect(withEnv({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, httpConfig).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(withEnv({}, databaseConfig).retention).toBeUndefined();
     expect(withEnv({ RETENTION_DAYS: '30' }, databaseConfig).retention).toEqual({ days: 30, intervalMs: 3_600_000 });
   });
@@ -54,6 +57,8 @@ describe('configuration', () => {
   it.each([
     [httpConfig, { RATE_LIMIT_PREDICT: '-1' }, 'RATE_LIMIT_PREDICT'],
     [httpConfig, { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    // `true` would trust any peer's X-Forwarded-For: a client reaching the service directly could spoof its address.
+    [httpConfig, { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
     [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
     [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],

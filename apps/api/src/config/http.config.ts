@@ -2,6 +2,9 @@ import { registerAs } from '@nestjs/config';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { validateEnv } from './validate-env';
 
+/** false, a hop count, or a list of addresses, subnets and express's names for address ranges. */
+const TRUST_PROXY = /^(false|[1-9]|10|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/;
+
 class HttpEnv {
   @IsOptional() @IsInt() @Min(1000) @Max(600000)
   HTTP_HEADERS_TIMEOUT_MS?: number;
@@ -26,6 +29,13 @@ class HttpEnv {
 
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
+
+  @IsOptional() @Matches(TRUST_PROXY, {
+    message:
+      'TRUST_PROXY must be false, a number of proxy hops (1-10), or comma-separated proxy addresses or subnets ' +
+      '(loopback, linklocal, uniquelocal, 10.0.0.0/8, ...)',
+  })
+  TRUST_PROXY?: string;
 }
 
 export interface HttpConfig {
@@ -37,6 +47,13 @@ export interface HttpConfig {
   keepAliveTimeoutMs: number;
   /** Most open connections; more are refused. */
   maxConnections: number;
+  /**
+   * Express's `trust proxy`: which peers may say, in X-Forwarded-For, who the client is. false
+   * (default): nobody, the client is the socket peer, and a forwarded header is ignored. A hop count
+   * or a list of proxy addresses: the client is the first address not vouched for by a trusted
+   * proxy. Rate limits key on that client; the loopback-only admin rule never does (socket peer).
+   */
+  trustProxy: false | number | string[];
   rateLimit: {
     windowMs: number;
     /** POST /predict requests per client and window; 0 turns the limit off. */
@@ -55,6 +72,7 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
     keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
     maxConnections: env.HTTP_MAX_CONNECTIONS ?? 1_000,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,
       predict: env.RATE_LIMIT_PREDICT ?? 1_200,
@@ -63,3 +81,9 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
     },
   };
 });
+
+function parseTrustProxy(value: string | undefined): HttpConfig['trustProxy'] {
+  if (!value || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim());
+}
