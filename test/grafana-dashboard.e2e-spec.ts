@@ -5,18 +5,6 @@ import { TestApp, useTestApp } from './support/app';
 
 const DASHBOARD = join(__dirname, '../deploy/grafana/attrition-dashboard.json');
 
-/**
- * Metrics of the fleet-wide metrics work (issue 14 item 3), built in parallel: allowed on the
- * dashboard before the app exposes them. Once exposed they are checked like every other metric;
- * remove them from here after the merge.
- */
-const EXPECTED_FROM_AGGREGATION: Record<string, string> = {
-  attrition_group_commit_batch_size: 'histogram',
-  attrition_inference_batch_size: 'histogram',
-  attrition_db_write_duration_seconds: 'histogram',
-  attrition_db_pool_waiting_clients: 'gauge',
-};
-
 const PROMQL_WORDS = new Set([
   'sum', 'max', 'min', 'avg', 'count', 'rate', 'irate', 'increase', 'histogram_quantile', 'by', 'without',
   'le', 'on', 'ignoring', 'and', 'or', 'unless', 'label_values',
@@ -48,10 +36,10 @@ function exposedTypes(text: string): Map<string, string> {
 /** The family a series name belongs to, and its type as the dashboard uses it. */
 function family(series: string, types: Map<string, string>): { name: string; type?: string } {
   const histogram = /^(.*)_(bucket|sum|count)$/.exec(series);
-  if (histogram && (types.get(histogram[1]) ?? EXPECTED_FROM_AGGREGATION[histogram[1]]) === 'histogram') {
+  if (histogram && types.get(histogram[1]) === 'histogram') {
     return { name: histogram[1], type: 'histogram' };
   }
-  return { name: series, type: types.get(series) ?? EXPECTED_FROM_AGGREGATION[series] };
+  return { name: series, type: types.get(series) };
 }
 
 describe('Grafana dashboard (deploy/grafana/attrition-dashboard.json)', () => {
@@ -73,7 +61,7 @@ describe('Grafana dashboard (deploy/grafana/attrition-dashboard.json)', () => {
     }
   });
 
-  it('queries only metrics the app exposes on /metrics (or the listed ones of the aggregation work), with their type', async () => {
+  it('queries only metrics the app exposes on /metrics with their type', async () => {
     await request(api.url).post('/predict').send({ features: {} }); // one timed request, so the histogram has series
     const { text } = await request(api.url).get('/metrics').expect(200);
     const types = exposedTypes(text);
@@ -83,8 +71,6 @@ describe('Grafana dashboard (deploy/grafana/attrition-dashboard.json)', () => {
     for (const series of queried.filter((s) => /_(bucket|sum|count)$/.test(s))) {
       expect({ series, type: family(series, types).type }).toEqual({ series, type: 'histogram' });
     }
-    const pending = [...new Set(queried.map((s) => family(s, types).name))].filter((n) => !types.has(n));
-    expect(pending.every((n) => n in EXPECTED_FROM_AGGREGATION)).toBe(true);
   });
 
   it('has a panel on every metric operators alert on', () => {
@@ -92,7 +78,8 @@ describe('Grafana dashboard (deploy/grafana/attrition-dashboard.json)', () => {
     for (const name of [
       'http_request_duration_seconds', 'attrition_model_info', 'attrition_live_roc_auc', 'attrition_live_brier',
       'attrition_drift_psi', 'attrition_predicted_positive_rate', 'process_cpu_seconds_total',
-      'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes', ...Object.keys(EXPECTED_FROM_AGGREGATION),
+      'nodejs_eventloop_lag_seconds', 'process_resident_memory_bytes', 'attrition_group_commit_batch_size',
+      'attrition_inference_batch_size', 'attrition_db_write_duration_seconds', 'attrition_db_pool_waiting_clients',
     ]) {
       expect({ name, onDashboard: families.has(name) }).toEqual({ name, onDashboard: true });
     }
