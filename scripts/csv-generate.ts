@@ -20,6 +20,8 @@ export interface CsvGenerateOptions {
   invalidEvery?: number;
   /** Rows per string the stream yields. */
   rowsPerPiece?: number;
+  /** Adds a `note` column of this many characters to every row (the output passes it through). */
+  padding?: number;
 }
 
 /** The training rows, as a client sends them. */
@@ -42,13 +44,14 @@ export function generateCsv(rows: number, options: CsvGenerateOptions = {}): Rea
   const training = trainingRows();
   const names = Object.keys(training[0]);
   const piece = options.rowsPerPiece ?? 500;
+  const note = options.padding ? ['x'.repeat(options.padding)] : [];
   function* pieces() {
-    yield stringify([['employee_no', ...names]]);
+    yield stringify([['employee_no', ...names, ...(options.padding ? ['note'] : [])]]);
     for (let start = 1; start <= rows; start += piece) {
       const batch: (string | number)[][] = [];
       for (let row = start; row < start + piece && row <= rows; row++) {
         const features = generatedFeatures(training, row, options.invalidEvery);
-        batch.push([`E-${row}`, ...names.map((n) => features[n])]);
+        batch.push([`E-${row}`, ...names.map((n) => features[n]), ...note]);
       }
       yield stringify(batch);
     }

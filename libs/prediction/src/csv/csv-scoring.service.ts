@@ -89,13 +89,12 @@ export class CsvScoringService {
     // Not stream.pipeline: on a syntax error it would destroy the input, and for an HTTP request
     // that closes the socket the answer still has to go through.
     job.input.on('error', (error) => parser.destroy(error));
-    limit.on('error', (error) => parser.destroy(error));
     job.input.pipe(limit).pipe(parser);
     const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
     const out = new CsvWriter(job.output, job.beforeFirstWrite);
     const summary: CsvScoringSummary = { rows: 0, stored: 0, rejected: 0 };
     try {
-      const layout = await this.readHeader(records);
+      const layout = await this.readHeader(records, limit);
       let row = 0;
       let pending: PendingRow[] = [];
       try {
@@ -108,7 +107,10 @@ export class CsvScoringService {
             pending = [];
           }
         }
+        if (limit.exceeded) summary.stoppedAt = { row: row + 1, reason: syntaxProblem(limit.exceeded)! };
       } catch (error) {
+        // A syntax error: the rows the parser had read ahead are lost with it, so reading is said
+        // to stop at the first row not answered, which may be a little before the bad one.
         const reason = syntaxProblem(error);
         if (reason === undefined) throw error;
         summary.stoppedAt = { row: row + 1, reason };
@@ -134,10 +136,11 @@ export class CsvScoringService {
     }
   }
 
-  private async readHeader(records: AsyncIterator<string[]>): Promise<CsvLayout> {
+  private async readHeader(records: AsyncIterator<string[]>, limit: CsvRecordLimit): Promise<CsvLayout> {
     let first: IteratorResult<string[]>;
     try {
       first = await records.next();
+      if (first.done && limit.exceeded) throw limit.exceeded;
     } catch (error) {
       const reason = syntaxProblem(error);
       if (reason === undefined) throw error;
@@ -176,8 +179,10 @@ export class CsvScoringService {
       items.push(key === undefined ? { features: item.features } : { features: item.features, idempotency_key: `${key}:${row}` });
     });
     const batch: PredictBatchResponseDto | undefined = items.length > 0 ? await this.predictions.predictBatch({ items }) : undefined;
+    const width = layout.header.length;
     const lines = pending.map(({ row, record }, i) => {
-      const cells = record.map(outputCell);
+      // A row with too few or too many fields keeps the columns aligned: padded, or cut to the header.
+      const cells = Array.from({ length: width }, (_, c) => outputCell(record[c] ?? ''));
       const answer = problems[i] === undefined ? batch!.results[itemOf[i]] : undefined;
       if (answer?.status === 200 && answer.result) {
         summary.stored++;
@@ -247,7 +252,8 @@ function drained(output: Writable): Promise<void> {
 
 const SYNTAX_PROBLEMS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
-  CSV_INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
+  // csv-parse names this one without the CSV_ prefix.
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
   CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by other characters',
   CSV_MAX_RECORD_SIZE: `a record is longer than ${CSV_MAX_RECORD_BYTES} characters`,
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by other characters',
