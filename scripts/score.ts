@@ -1,5 +1,5 @@
 /**
- * npm run score -- in.csv [out.csv] [--start-row N] [--idempotency-key KEY]
+ * npm run score -- in.csv [out.csv] [--start-row N] [--idempotency-key KEY]     (in.csv `-`: stdin)
  *
  * Scores a CSV file offline, through the same modules as POST /predict/csv (validation, model,
  * database: DATABASE_URL, or the embedded SQLite file at SQLITE_PATH / data/attrition.sqlite), in
@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   try {
     const output = outputPath ? createWriteStream(outputPath) : process.stdout;
     const summary = await app.get(CsvScoringService).score({
-      input: createReadStream(inputPath),
+      input: inputPath === '-' ? process.stdin : createReadStream(inputPath),
       output,
       idempotencyKey: values['idempotency-key'],
       startRow,
