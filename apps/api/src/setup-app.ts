@@ -96,8 +96,19 @@ function securityHeaders() {
   };
 }
 
-/** A request with a body must declare it as JSON; anything else is a 415 naming the accepted type. */
+/** The one route that reads CSV (streamed by its controller; no body parser touches it). */
+const CSV_ROUTE = '/predict/csv';
+
+/**
+ * A request with a body must declare it as JSON (CSV for CSV_ROUTE); anything else is a 415 naming
+ * the accepted type.
+ */
 function requireJsonBody(request: Request, _response: Response, next: NextFunction): void {
+  if (BODY_METHODS.has(request.method) && request.path.replace(/\/+$/, '').toLowerCase() === CSV_ROUTE) {
+    const csv = request.is('text/csv') !== false;
+    next(csv ? undefined : new UnsupportedMediaTypeException('The request body must be CSV, sent with "Content-Type: text/csv"'));
+    return;
+  }
   // `is` answers null when there is no body at all: the route then reports what is missing.
   if (BODY_METHODS.has(request.method) && request.is(['application/json', 'application/*+json']) === false) {
     next(new UnsupportedMediaTypeException('The request body must be JSON, sent with "Content-Type: application/json"'));

@@ -4,6 +4,8 @@ import { InputsController } from './inputs.controller';
 import { ModelController } from './model.controller';
 import { PredictionController } from './prediction.controller';
 import { PredictionLedgerService } from './prediction-ledger.service';
+import { CsvScoringController } from './csv/csv-scoring.controller';
+import { CsvScoringService } from './csv/csv-scoring.service';
 import { PredictionService } from './prediction.service';
 import { PredictionsController } from './predictions.controller';
 import { PREDICTION_OPTIONS, PredictionModuleAsyncOptions } from './prediction.options';
@@ -19,12 +21,15 @@ export class PredictionModule {
     return {
       module: PredictionModule,
       imports: options.imports ?? [],
-      controllers: [PredictionController, PredictionsController, InputsController, ModelController],
+      controllers: [PredictionController, CsvScoringController, PredictionsController, InputsController, ModelController],
       providers: [
         optionsProvider(PREDICTION_OPTIONS, options),
         PredictionService,
         PredictionLedgerService,
+        CsvScoringService,
       ],
+      // For `npm run score`, which streams a file through the same service without HTTP.
+      exports: [CsvScoringService],
     };
   }
 }

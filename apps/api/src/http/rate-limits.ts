@@ -11,7 +11,7 @@ type RedisClient = ReturnType<typeof createClient>;
 
 /**
  * Per-client limits on the write endpoints (express-rate-limit): POST /predict and POST
- * /predict/batch each have their own budget per window. A client is its API key when it sends a
+ * /predict/batch each have their own budget per window (POST /predict/csv counts as a batch). A client is its API key when it sends a
  * valid one, its address otherwise. Answers 429 with Retry-After and the IETF RateLimit headers.
  * Counters live in memory (per process) or, with REDIS_URL, in Redis, shared by every process and
  * replica. If Redis fails, requests are let through (and the failure logged): a limit is not worth
@@ -71,7 +71,8 @@ export class RateLimits implements OnModuleDestroy {
   readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
     if (request.method !== 'POST' || (!this.predict && !this.batch)) return next();
     const path = request.path.replace(/\/+$/, '').toLowerCase();
-    const limiter = path === '/predict' ? this.predict : path === '/predict/batch' ? this.batch : undefined;
+    // A CSV file is a batch (of any size): it counts against the batch budget.
+    const limiter = path === '/predict' ? this.predict : path === '/predict/batch' || path === '/predict/csv' ? this.batch : undefined;
     if (!limiter) return next();
     void limiter(request, response, next);
   };

@@ -132,8 +132,11 @@ class RootLoggerModule {}
 })
 export class LoggingModule {}
 
-/** Nest's Logger for a process without an application (the cluster primary): the same JSON lines. */
-export function standaloneLogger(): Logger {
-  const logger = createRootLogger(appConfig(), pino.destination({ fd: 1, sync: false }));
+/**
+ * Nest's Logger for a process without an HTTP application (the cluster primary, `npm run score`):
+ * the same JSON lines, on standard output or (fd 2) standard error.
+ */
+export function standaloneLogger(fd: 1 | 2 = 1): Logger {
+  const logger = createRootLogger(appConfig(), pino.destination({ fd, sync: false }));
   return new Logger(new NestPinoLogger({ pinoHttp: { logger } }), {});
 }

@@ -1,0 +1,271 @@
+import { Readable, Writable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CsvError, parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { ModelRunner } from '@app/inference';
+import { FEATURE_NAMES, FeatureValidationError } from '@app/validation';
+import { PredictBatchResponseDto } from '../predict-batch.dto';
+import { PREDICTION_OPTIONS, PredictionModuleOptions } from '../prediction.options';
+import { PredictionService } from '../prediction.service';
+import { CSV_OUTPUT_COLUMNS, CsvLayout, outputCell } from './csv-layout';
+import { CsvRecordLimit, CsvRecordTooLongError } from './csv-record-limit';
+
+/** Rows validated, scored and stored together: one predictBatch call, one transaction. */
+export const CSV_CHUNK_ROWS = 1000;
+/** Most bytes in one record (the header included): a hostile file cannot build a giant line or row. */
+export const CSV_MAX_RECORD_BYTES = 64 * 1024;
+/** Most columns in the header: the 27 features and room for a spreadsheet's own columns. */
+export const CSV_MAX_COLUMNS = 1000;
+/** Longest Idempotency-Key for a file: row r's key is `<key>:<r>`, which must stay within 128 characters. */
+export const CSV_MAX_IDEMPOTENCY_KEY_LENGTH = 100;
+
+/** What to score and where to write it. */
+export interface CsvScoringJob {
+  /** The CSV file: a header row, then one employee per row. */
+  input: Readable;
+  /** Receives the scored CSV, written chunk by chunk, each chunk after it is committed. */
+  output: Writable;
+  /** Row r (1-based, header not counted) is stored with the idempotency key `<key>:<r>`. */
+  idempotencyKey?: string;
+  /**
+   * First data row to score (1-based); earlier rows are read but neither scored nor written.
+   * @default 1
+   */
+  startRow?: number;
+  /** Called once, just before the first byte is written (the HTTP controller sends its headers there). */
+  beforeFirstWrite?: () => void;
+}
+
+/** What happened to a file. */
+export interface CsvScoringSummary {
+  /** Data rows written to the output (from startRow on). */
+  rows: number;
+  /** Rows answered with an id: stored now, or earlier under the same idempotency key. */
+  stored: number;
+  /** Rows answered with an error. */
+  rejected: number;
+  /** The reason reading stopped before the end of the file (a CSV syntax error), if it did. */
+  stoppedAt?: { row: number; reason: string };
+}
+
+/** The output went away (the client disconnected, or stdout was closed): nothing more is stored. */
+export class CsvOutputClosedError extends Error {
+  constructor() {
+    super('The output was closed before the file was scored');
+  }
+}
+
+interface PendingRow {
+  row: number;
+  record: string[];
+}
+
+/**
+ * Streams a CSV file through the same path as POST /predict/batch: rows are read with
+ * backpressure, grouped in chunks of at most CSV_CHUNK_ROWS, each chunk validated item by item,
+ * scored and stored in one transaction by PredictionService.predictBatch, then written out. The
+ * next chunk is read only once the output has taken the previous one, so memory stays flat
+ * whatever the file size. Bad rows are answered in the `error` column; a header problem is a
+ * FeatureValidationError before any row is read.
+ */
+@Injectable()
+export class CsvScoringService {
+  private readonly logger = new Logger(CsvScoringService.name);
+  private readonly chunkRows: number;
+
+  constructor(
+    private readonly predictions: PredictionService,
+    private readonly runner: ModelRunner,
+    @Inject(PREDICTION_OPTIONS) options: PredictionModuleOptions,
+  ) {
+    this.chunkRows = Math.min(CSV_CHUNK_ROWS, options.maxBatchItems ?? CSV_CHUNK_ROWS);
+  }
+
+  async score(job: CsvScoringJob): Promise<CsvScoringSummary> {
+    const started = performance.now();
+    const startRow = job.startRow ?? 1;
+    const limit = new CsvRecordLimit(CSV_MAX_RECORD_BYTES);
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: CSV_MAX_RECORD_BYTES });
+    // Not stream.pipeline: on a syntax error it would destroy the input, and for an HTTP request
+    // that closes the socket the answer still has to go through.
+    job.input.on('error', (error) => parser.destroy(error));
+    job.input.pipe(limit).pipe(parser);
+    const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+    const out = new CsvWriter(job.output, job.beforeFirstWrite);
+    const summary: CsvScoringSummary = { rows: 0, stored: 0, rejected: 0 };
+    try {
+      const layout = await this.readHeader(records, limit);
+      let row = 0;
+      let pending: PendingRow[] = [];
+      try {
+        for (let next = await records.next(); !next.done; next = await records.next()) {
+          row++;
+          if (row < startRow) continue;
+          pending.push({ row, record: next.value });
+          if (pending.length === this.chunkRows) {
+            await this.scoreChunk(pending, layout, job.idempotencyKey, out, summary);
+            pending = [];
+          }
+        }
+        if (limit.exceeded) summary.stoppedAt = { row: row + 1, reason: syntaxProblem(limit.exceeded)! };
+      } catch (error) {
+        // A syntax error: the rows the parser had read ahead are lost with it, so reading is said
+        // to stop at the first row not answered, which may be a little before the bad one.
+        const reason = syntaxProblem(error);
+        if (reason === undefined) throw error;
+        summary.stoppedAt = { row: row + 1, reason };
+      }
+      await this.scoreChunk(pending, layout, job.idempotencyKey, out, summary);
+      if (summary.stoppedAt) {
+        const { row: at, reason } = summary.stoppedAt;
+        const blank = layout.header.map(() => '');
+        await out.write(layout, [[...blank, at, '', '', '', '', `Reading stopped at row ${at}: ${reason}; this row and the rest of the file were not scored`]]);
+      }
+      await out.end(layout);
+      this.logger.log(
+        `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.rejected} rejected` +
+          `${summary.stoppedAt ? `, stopped at row ${summary.stoppedAt.row}` : ''} in ${(performance.now() - started).toFixed(0)} ms`,
+      );
+      return summary;
+    } finally {
+      // Whatever is left of the input is discarded, so an HTTP client still sending reads the answer.
+      job.input.unpipe(limit);
+      limit.unpipe(parser);
+      parser.destroy();
+      if (!job.input.destroyed) job.input.resume();
+    }
+  }
+
+  private async readHeader(records: AsyncIterator<string[]>, limit: CsvRecordLimit): Promise<CsvLayout> {
+    let first: IteratorResult<string[]>;
+    try {
+      first = await records.next();
+      if (first.done && limit.exceeded) throw limit.exceeded;
+    } catch (error) {
+      const reason = syntaxProblem(error);
+      if (reason === undefined) throw error;
+      throw new FeatureValidationError([{ feature: 'header', constraint: 'csv', message: `The header row cannot be read: ${reason}` }]);
+    }
+    if (first.done) {
+      throw new FeatureValidationError([
+        { feature: 'header', constraint: 'headerRow', message: 'The file is empty: expected a header row, then one employee per row' },
+      ]);
+    }
+    const specs = new Map(this.runner.manifest.features.map((f) => [f.name, f]));
+    // Column names and order come from the request contract; each one's type from contract.json.
+    const contract = FEATURE_NAMES.map((name) => specs.get(name)!);
+    return CsvLayout.fromHeader(first.value, contract, CSV_MAX_COLUMNS);
+  }
+
+  private async scoreChunk(
+    pending: PendingRow[],
+    layout: CsvLayout,
+    key: string | undefined,
+    out: CsvWriter,
+    summary: CsvScoringSummary,
+  ): Promise<void> {
+    if (pending.length === 0) return;
+    out.throwIfClosed();
+    const items: unknown[] = [];
+    const itemOf = new Array<number>(pending.length);
+    const problems = new Array<string | undefined>(pending.length);
+    pending.forEach(({ row, record }, i) => {
+      const item = layout.toItem(record);
+      if ('problem' in item) {
+        problems[i] = item.problem;
+        return;
+      }
+      itemOf[i] = items.length;
+      items.push(key === undefined ? { features: item.features } : { features: item.features, idempotency_key: `${key}:${row}` });
+    });
+    const batch: PredictBatchResponseDto | undefined = items.length > 0 ? await this.predictions.predictBatch({ items }) : undefined;
+    const width = layout.header.length;
+    const lines = pending.map(({ row, record }, i) => {
+      // A row with too few or too many fields keeps the columns aligned: padded, or cut to the header.
+      const cells = Array.from({ length: width }, (_, c) => outputCell(record[c] ?? ''));
+      const answer = problems[i] === undefined ? batch!.results[itemOf[i]] : undefined;
+      if (answer?.status === 200 && answer.result) {
+        summary.stored++;
+        const { id, input_id, probability, prediction } = answer.result;
+        return [...cells, row, id, input_id, probability, prediction, ''];
+      }
+      summary.rejected++;
+      return [...cells, row, '', '', '', '', problems[i] ?? answer?.error?.detail ?? 'This row could not be scored'];
+    });
+    summary.rows += lines.length;
+    await out.write(layout, lines);
+  }
+}
+
+/** The output side: formula-escaped CSV, the header before the first row, backpressure honoured. */
+class CsvWriter {
+  private started = false;
+
+  constructor(
+    private readonly output: Writable,
+    private readonly beforeFirstWrite?: () => void,
+  ) {}
+
+  throwIfClosed(): void {
+    if (this.output.destroyed || this.output.writableEnded) throw new CsvOutputClosedError();
+  }
+
+  async write(layout: CsvLayout, rows: (string | number)[][]): Promise<void> {
+    this.throwIfClosed();
+    if (!this.started) {
+      this.started = true;
+      this.beforeFirstWrite?.();
+      rows = [[...layout.header, ...CSV_OUTPUT_COLUMNS], ...rows];
+    }
+    // escape_formulas: a cell such as "=HYPERLINK(...)" must reach a spreadsheet as text, never as
+    // a formula (OWASP CSV injection); numbers, negative ones too, stay numbers.
+    if (!this.output.write(stringify(rows, { escape_formulas: true }))) await drained(this.output);
+  }
+
+  async end(layout: CsvLayout): Promise<void> {
+    if (!this.started) await this.write(layout, []);
+    this.throwIfClosed();
+    await new Promise<void>((resolve, reject) => {
+      this.output.once('error', reject);
+      this.output.end(() => resolve());
+    });
+  }
+}
+
+/** Resolves when the output can take more, rejects when it closes first. */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      output.off('drain', onDrain);
+      output.off('close', onClose);
+      output.off('error', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new CsvOutputClosedError());
+    output.on('drain', onDrain);
+    output.on('close', onClose);
+    output.on('error', onClose);
+  });
+}
+
+const SYNTAX_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
+  // csv-parse names this one without the CSV_ prefix.
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by other characters',
+  CSV_MAX_RECORD_SIZE: `a record is longer than ${CSV_MAX_RECORD_BYTES} characters`,
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by other characters',
+};
+
+/**
+ * A sentence for a CSV syntax error, in words of our own (csv-parse's messages quote the field),
+ * or undefined for any other error (the input failed: the client went away).
+ */
+function syntaxProblem(error: unknown): string | undefined {
+  if (error instanceof CsvRecordTooLongError) return `a record is longer than ${error.maxBytes} bytes (line ${error.line})`;
+  if (!(error instanceof CsvError)) return undefined;
+  const line = typeof (error as CsvError & { lines?: unknown }).lines === 'number' ? ` (line ${(error as CsvError & { lines: number }).lines})` : '';
+  return `${SYNTAX_PROBLEMS[error.code] ?? 'malformed CSV'}${line}`;
+}
