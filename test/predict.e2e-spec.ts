@@ -166,7 +166,7 @@ function predictSuite(driver: Driver) {
     expect(body.components.schemas.ErrorResponseDto.properties).toHaveProperty('errors');
     expect(Object.keys(body.paths).sort()).toEqual([
       '/health', '/health/live', '/health/ready', '/inputs/{id}', '/metrics', '/model', '/model/drift', '/model/fairness',
-      '/model/performance', '/outcomes', '/predict', '/predict/batch', '/predictions', '/predictions/export.csv',
+      '/model/performance', '/outcomes', '/predict', '/predict/batch', '/predict/csv', '/predictions', '/predictions/export.csv',
       '/predictions/{id}', '/version',
     ]);
     expect(body.paths['/predictions'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
