@@ -116,21 +116,24 @@ interface QueryCost {
  * while measuring the backend's CPU time.
  */
 async function queryCosts(url: string, manifest: unknown): Promise<{ costOf: (report: Report) => Promise<QueryCost>; close: () => Promise<void> }> {
-  const dataSource = await new DataSource({ type: 'postgres', url, poolSize: 1 }).initialize();
-  const [{ pid }] = (await dataSource.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
+  const dataSource = await new DataSource({ type: 'postgres', url }).initialize();
+  // One connection held throughout, so the backend whose CPU time is read stays the same.
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  const [{ pid }] = (await runner.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
   let cost: QueryCost = { statements: 0, executionMs: 0, cpuMs: 0 };
   const measuring = new Proxy(dataSource, {
     get(target, property, receiver) {
       if (property !== 'query') return Reflect.get(target, property, receiver);
       return async (text: string, params: unknown[]) => {
-        const [{ 'QUERY PLAN': plan }] = (await target.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)) as {
+        const [{ 'QUERY PLAN': plan }] = (await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)) as {
           'QUERY PLAN': { 'Execution Time': number }[];
         }[];
-        await target.query('SET max_parallel_workers_per_gather = 0');
+        await runner.query('SET max_parallel_workers_per_gather = 0');
         const before = cpuMs(pid);
-        const rows: unknown = await target.query(text, params);
+        const rows: unknown = await runner.query(text, params);
         const used = cpuMs(pid) - before;
-        await target.query('RESET max_parallel_workers_per_gather');
+        await runner.query('RESET max_parallel_workers_per_gather');
         cost = { statements: cost.statements + 1, executionMs: cost.executionMs + plan[0]['Execution Time'], cpuMs: cost.cpuMs + used };
         return rows;
       };
@@ -147,7 +150,13 @@ async function queryCosts(url: string, manifest: unknown): Promise<{ costOf: (re
     }
     return { statements: runs[0].statements, executionMs: median(runs.map((r) => r.executionMs)), cpuMs: median(runs.map((r) => r.cpuMs)) };
   };
-  return { costOf, close: () => dataSource.destroy() };
+  return {
+    costOf,
+    close: async () => {
+      await runner.release();
+      await dataSource.destroy();
+    },
+  };
 }
 
 async function main(): Promise<void> {

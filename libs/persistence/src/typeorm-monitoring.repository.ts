@@ -124,6 +124,9 @@ function emptyAggregates(grouping: number, group: number): GroupAggregates {
   };
 }
 
+/** The sums a probability bucket row carries. */
+const BUCKET_SUMS = ['n', 'leavers', 'leaver_probability_sum', 'stayer_probability_sum'];
+
 /** Probability clipped away from 0 and 1, so logarithms stay finite. */
 const CLIPPED = `CASE WHEN o.probability < ${EPSILON} THEN ${EPSILON} WHEN o.probability > 1 - ${EPSILON} THEN 1 - ${EPSILON} ELSE o.probability END`;
 
@@ -198,6 +201,27 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
     const double = (expression: string) => `CAST(${expression} AS DOUBLE PRECISION)`;
     const placement = '(n_le - pos_le - 0.5 * (n_eq - pos_eq))';
     const stayerPlacement = '(pos_all - pos_le + 0.5 * pos_eq)';
+    // Summed per key in `b`; per group in the first rows returned (bin -1), then, with `buckets`,
+    // one narrow row per probability bucket: only what the reliability table and the fit need.
+    const sums: [string, string][] = [
+      ['predictions', 'COUNT(*)'],
+      ['predicted_positive', 'SUM(prediction)'],
+      ['probability_sum', 'SUM(p)'],
+      ['n', 'COUNT(y)'],
+      ['leavers', 'COALESCE(SUM(y), 0)'],
+      ['leaver_probability_sum', 'COALESCE(SUM(CASE WHEN y = 1 THEN p END), 0)'],
+      ['stayer_probability_sum', 'COALESCE(SUM(CASE WHEN y = 0 THEN p END), 0)'],
+      ['brier_sum', 'COALESCE(SUM((p - y) * (p - y)), 0)'],
+      ['log_loss_sum', 'COALESCE(SUM(CASE WHEN y = 1 THEN -ln(pc) WHEN y = 0 THEN -ln(1 - pc) END), 0)'],
+      ['tp', 'SUM(CASE WHEN prediction = 1 AND y = 1 THEN 1 ELSE 0 END)'],
+      ['fp', 'SUM(CASE WHEN prediction = 1 AND y = 0 THEN 1 ELSE 0 END)'],
+      ['fn', 'SUM(CASE WHEN prediction = 0 AND y = 1 THEN 1 ELSE 0 END)'],
+      ['tn', 'SUM(CASE WHEN prediction = 0 AND y = 0 THEN 1 ELSE 0 END)'],
+      ['placement_sum', `COALESCE(SUM(CASE WHEN y = 1 THEN ${placement} END), 0)`],
+      ['pos_sq', `COALESCE(SUM(CASE WHEN y = 1 THEN ${placement} * ${placement} END), 0)`],
+      ['neg_sq', `COALESCE(SUM(CASE WHEN y = 0 THEN ${stayerPlacement} * ${stayerPlacement} END), 0)`],
+      ['precision_sum', 'COALESCE(SUM(CASE WHEN y = 1 THEN (pos_all - pos_le + pos_eq) / (n_all - n_le + n_eq) END), 0)'],
+    ];
     const rows = await this.query(sql, `
       WITH s AS (
         SELECT ${grouped.columns}${bucketColumns}, o.prediction, o.probability AS p, ${CLIPPED} AS pc, c."left" AS y
@@ -213,51 +237,46 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
         FROM s
         WINDOW part AS (PARTITION BY gi, g), up AS (part ORDER BY ${order}),
           eq AS (part ORDER BY ${order} RANGE BETWEEN CURRENT ROW AND CURRENT ROW)
+      ), b AS (
+        SELECT ${keys}, ${sums.map(([alias, expression]) => `${double(expression)} AS ${alias}`).join(', ')}
+        FROM w GROUP BY ${keys}
       )
-      SELECT ${keys}, COUNT(*) AS predictions, SUM(prediction) AS predicted_positive, SUM(p) AS probability_sum,
-        COUNT(y) AS n, COALESCE(SUM(y), 0) AS leavers,
-        COALESCE(SUM(CASE WHEN y = 1 THEN p END), 0) AS leaver_probability_sum,
-        COALESCE(SUM(CASE WHEN y = 0 THEN p END), 0) AS stayer_probability_sum,
-        COALESCE(SUM((p - y) * (p - y)), 0) AS brier_sum,
-        COALESCE(SUM(CASE WHEN y = 1 THEN -ln(pc) WHEN y = 0 THEN -ln(1 - pc) END), 0) AS log_loss_sum,
-        SUM(CASE WHEN prediction = 1 AND y = 1 THEN 1 ELSE 0 END) AS tp,
-        SUM(CASE WHEN prediction = 1 AND y = 0 THEN 1 ELSE 0 END) AS fp,
-        SUM(CASE WHEN prediction = 0 AND y = 1 THEN 1 ELSE 0 END) AS fn,
-        SUM(CASE WHEN prediction = 0 AND y = 0 THEN 1 ELSE 0 END) AS tn,
-        COALESCE(SUM(CASE WHEN y = 1 THEN ${placement} END), 0) AS placement_sum,
-        COALESCE(SUM(CASE WHEN y = 1 THEN ${placement} * ${placement} END), 0) AS pos_sq,
-        COALESCE(SUM(CASE WHEN y = 0 THEN ${stayerPlacement} * ${stayerPlacement} END), 0) AS neg_sq,
-        COALESCE(SUM(CASE WHEN y = 1 THEN (pos_all - pos_le + pos_eq) / (n_all - n_le + n_eq) END), 0) AS precision_sum
-      FROM w GROUP BY ${keys} ORDER BY ${keys}`);
+      SELECT gi, g, -1 AS bin, -1 AS bucket, ${sums.map(([alias]) => `SUM(${alias}) AS ${alias}`).join(', ')}
+      FROM b GROUP BY gi, g
+      ${buckets ? `UNION ALL SELECT gi, g, bin, bucket, ${sums.map(([alias]) => (BUCKET_SUMS.includes(alias) ? alias : 'NULL')).join(', ')} FROM b` : ''}
+      ORDER BY gi, g, bin, bucket`);
     const groups = new Map<string, GroupAggregates>();
     const bucketList: ProbabilityBucket[] = [];
     for (const r of rows) {
-      const key = `${Number(r.gi)}:${Number(r.g)}`;
-      const sums = groups.get(key) ?? emptyAggregates(Number(r.gi), Number(r.g));
-      groups.set(key, sums);
       const n = Number(r.n);
       const leavers = Number(r.leavers);
-      sums.predictions += Number(r.predictions);
-      sums.predictedPositive += Number(r.predicted_positive);
-      sums.probabilitySum += Number(r.probability_sum);
-      sums.n += n;
-      sums.leavers += leavers;
-      sums.brierSum += Number(r.brier_sum);
-      sums.logLossSum += Number(r.log_loss_sum);
-      sums.tp += Number(r.tp);
-      sums.fp += Number(r.fp);
-      sums.fn += Number(r.fn);
-      sums.tn += Number(r.tn);
-      sums.positives += leavers;
-      sums.negatives += n - leavers;
-      sums.placementSum += Number(r.placement_sum);
-      sums.positivePlacementSquares += Number(r.pos_sq);
-      sums.negativePlacementSquares += Number(r.neg_sq);
-      sums.precisionSum += Number(r.precision_sum);
-      if (!buckets) continue;
-      const bucket = { bin: Number(r.bin), probability: Number(r.bucket) / buckets.resolution };
-      if (n - leavers > 0) bucketList.push({ ...bucket, left: 0, n: n - leavers, probabilitySum: Number(r.stayer_probability_sum) });
-      if (leavers > 0) bucketList.push({ ...bucket, left: 1, n: leavers, probabilitySum: Number(r.leaver_probability_sum) });
+      if (buckets && Number(r.bin) >= 0) {
+        const bucket = { bin: Number(r.bin), probability: Number(r.bucket) / buckets.resolution };
+        if (n - leavers > 0) bucketList.push({ ...bucket, left: 0, n: n - leavers, probabilitySum: Number(r.stayer_probability_sum) });
+        if (leavers > 0) bucketList.push({ ...bucket, left: 1, n: leavers, probabilitySum: Number(r.leaver_probability_sum) });
+        continue;
+      }
+      groups.set(`${Number(r.gi)}:${Number(r.g)}`, {
+        grouping: Number(r.gi),
+        group: Number(r.g),
+        predictions: Number(r.predictions),
+        predictedPositive: Number(r.predicted_positive),
+        probabilitySum: Number(r.probability_sum),
+        n,
+        leavers,
+        brierSum: Number(r.brier_sum),
+        logLossSum: Number(r.log_loss_sum),
+        tp: Number(r.tp),
+        fp: Number(r.fp),
+        fn: Number(r.fn),
+        tn: Number(r.tn),
+        positives: leavers,
+        negatives: n - leavers,
+        placementSum: Number(r.placement_sum),
+        positivePlacementSquares: Number(r.pos_sq),
+        negativePlacementSquares: Number(r.neg_sq),
+        precisionSum: Number(r.precision_sum),
+      });
     }
     return { groups, buckets: bucketList };
   }
