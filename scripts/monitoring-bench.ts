@@ -169,6 +169,8 @@ async function main(): Promise<void> {
   let service: ChildProcess | undefined;
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url.toString(), PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MONITORING_REFRESH_SECONDS: '86400' };
+    // On a loaded machine a report may pass the default 5 s statement timeout: measure it instead of a 503.
+    env.DATABASE_STATEMENT_TIMEOUT_MS ??= '60000';
     delete env.ADMIN_API_KEYS; // the reports are admin-only; open for the measurement
     service = fork(join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js'), [], { cwd: ROOT, env, stdio: 'inherit' });
     await waitReady(); // the service has run the migrations
