@@ -177,10 +177,10 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
    * One statement: the predictions of the window (with their outcome, when known) once per
    * grouping, sorted once by probability within each group; window functions count, for each
    * prediction, the outcomes scored lower or equal (`*_le`), equal (`*_eq`, its peers) and in its
-   * group (`*_all`), from which its rank placement and the precision at its score follow. Summed per
-   * group, and per probability bucket when `buckets` is given (the buckets are ordered like the
-   * probabilities, so the sort also serves that grouping): at most groups × (resolution + bins)
-   * rows come back, whatever the number of predictions. Counts are doubles (exact below 2^53, much
+   * group (`*_all`), from which its rank placement and the precision at its score follow. Back come
+   * one row of sums per group and, when `buckets` is given, one narrow row per probability bucket
+   * (ordered like the probabilities, so the same sort serves them): at most groups + resolution +
+   * bins rows, whatever the number of predictions. Counts are doubles (exact below 2^53, much
    * faster than PostgreSQL's numeric); placements are halves of integers, so the sums are exact.
    */
   private async aggregates(
