@@ -55,8 +55,8 @@ async function seed(url: string, from: number, total: number, modelVersion: stri
     await client.query(
       `WITH e AS (SELECT value AS features, ordinality AS k FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY),
        ins AS (
-         INSERT INTO model_inputs (features)
-         SELECT e.features FROM generate_series(1, $2::int) g JOIN e ON e.k = 1 + (g % 1470) RETURNING id
+         INSERT INTO model_inputs (features, genre, age)
+         SELECT e.features, (e.features->>'genre')::int, (e.features->>'age')::int FROM generate_series(1, $2::int) g JOIN e ON e.k = 1 + (g % 1470) RETURNING id
        )
        INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version)
        SELECT id, CASE WHEN p >= 0.32 THEN 1 ELSE 0 END, p, 0.32, $3 FROM (SELECT id, random() ^ 3 AS p FROM ins) s`,

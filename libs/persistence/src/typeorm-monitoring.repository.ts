@@ -7,6 +7,7 @@ import { retryWhileBusy } from './sqlite-busy-retry';
 import { fromSqliteTime, toSqliteTime } from './sqlite-time';
 import { PERSISTENCE_OPTIONS, PersistenceModuleOptions } from './persistence.options';
 import { translateDatabaseError } from './database-errors';
+import { AUDITED_ATTRIBUTES } from './model-input.entity';
 import {
   FeatureGroups,
   HistogramSpec,
@@ -74,6 +75,16 @@ class Sql {
     return `(WITH v AS MATERIALIZED (SELECT ${extracted.join(', ')} FROM model_inputs i WHERE ${where}) SELECT * FROM v) f`;
   }
 
+  /**
+   * One JSON text of the rows: an array per row of the given columns (numbers), so that thousands
+   * of narrow rows come back as one string instead of one object per row and column.
+   */
+  jsonArrays(columns: string[], orderBy: string): string {
+    return this.postgres
+      ? `COALESCE(json_agg(json_build_array(${columns.join(', ')}) ORDER BY ${orderBy})::text, '[]')`
+      : `json_group_array(json_array(${columns.join(', ')}) ORDER BY ${orderBy})`;
+  }
+
   /** SQLite keeps timestamps as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text; better-sqlite3 cannot bind a Date. */
   date(value: Date): string {
     return this.postgres ? this.param(value, 'timestamptz') : this.param(toSqliteTime(value));
@@ -90,28 +101,24 @@ class Sql {
 
   /**
    * Columns `gi` (which grouping) and `g` (the group in it), and the FROM item that repeats each
-   * row once per grouping, so one scan serves every grouping. Without groupings: one group, 0. On
-   * PostgreSQL each input's JSON is read once for all groupings (jsonb_to_record), not once per
-   * cut.
+   * row once per grouping, so one scan serves every grouping. Without groupings: one group, 0.
+   * Audited attributes are read from their plain columns of model_inputs (no JSON); any other
+   * feature from `features`.
    */
   groupings(groupings: FeatureGroups[]): { columns: string; from: string } {
     if (groupings.length === 0) return { columns: '0 AS gi, 0 AS g', from: '' };
-    const features = [...new Set(groupings.map((grouping) => grouping.feature))];
     const value = (feature: string) => {
       const extracted = this.feature('i', feature, 'number'); // also checks the name
-      return this.postgres ? `a."${feature}"` : extracted;
+      return (AUDITED_ATTRIBUTES as readonly string[]).includes(feature) ? `i.${feature}` : extracted;
     };
     const cases = groupings.map((grouping, k) => {
       const index = grouping.cuts.map((cut) => `CASE WHEN ${value(grouping.feature)} >= ${this.number(cut)} THEN 1 ELSE 0 END`).join(' + ') || '0';
       return `WHEN ${k} THEN ${index}`;
     });
     const indexes = groupings.map((_, k) => `SELECT ${k} AS gi`).join(' UNION ALL ');
-    const attributes = this.postgres
-      ? ` CROSS JOIN LATERAL jsonb_to_record(i.features) AS a(${features.map((f) => `"${f}" float8`).join(', ')})`
-      : '';
     return {
       columns: `k.gi AS gi, CASE k.gi ${cases.join(' ')} END AS g`,
-      from: `JOIN model_inputs i ON i.id = o.input_id${attributes} CROSS JOIN (${indexes}) k`,
+      from: `JOIN model_inputs i ON i.id = o.input_id CROSS JOIN (${indexes}) k`,
     };
   }
 }
@@ -241,20 +248,22 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
         SELECT ${keys}, ${sums.map(([alias, expression]) => `${double(expression)} AS ${alias}`).join(', ')}
         FROM w GROUP BY ${keys}
       )
-      SELECT gi, g, -1 AS bin, -1 AS bucket, ${sums.map(([alias]) => `SUM(${alias}) AS ${alias}`).join(', ')}
+      SELECT gi, g, ${sums.map(([alias]) => `SUM(${alias}) AS ${alias}`).join(', ')}
+        ${buckets ? `, (SELECT ${sql.jsonArrays(['bin', 'bucket', ...BUCKET_SUMS], 'bin, bucket')} FROM b) AS buckets` : ''}
       FROM b GROUP BY gi, g
-      ${buckets ? `UNION ALL SELECT gi, g, bin, bucket, ${sums.map(([alias]) => (BUCKET_SUMS.includes(alias) ? alias : 'NULL')).join(', ')} FROM b` : ''}
-      ORDER BY gi, g, bin, bucket`);
+      ORDER BY gi, g`);
     const groups = new Map<string, GroupAggregates>();
     const bucketList: ProbabilityBucket[] = [];
     for (const r of rows) {
       const n = Number(r.n);
       const leavers = Number(r.leavers);
-      if (buckets && Number(r.bin) >= 0) {
-        const bucket = { bin: Number(r.bin), probability: Number(r.bucket) / buckets.resolution };
-        if (n - leavers > 0) bucketList.push({ ...bucket, left: 0, n: n - leavers, probabilitySum: Number(r.stayer_probability_sum) });
-        if (leavers > 0) bucketList.push({ ...bucket, left: 1, n: leavers, probabilitySum: Number(r.leaver_probability_sum) });
-        continue;
+      if (buckets && typeof r.buckets === 'string') {
+        // [bin, bucket, n, leavers, leaver probability sum, stayer probability sum] per bucket.
+        for (const [bin, bucket, count, left, leaverSum, stayerSum] of JSON.parse(r.buckets) as number[][]) {
+          const probability = bucket / buckets.resolution;
+          if (count - left > 0) bucketList.push({ bin, probability, left: 0, n: count - left, probabilitySum: stayerSum });
+          if (left > 0) bucketList.push({ bin, probability, left: 1, n: left, probabilitySum: leaverSum });
+        }
       }
       groups.set(`${Number(r.gi)}:${Number(r.g)}`, {
         grouping: Number(r.gi),
