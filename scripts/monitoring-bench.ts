@@ -122,21 +122,27 @@ async function queryCosts(url: string, manifest: unknown): Promise<{ costOf: (re
   await runner.connect();
   const [{ pid }] = (await runner.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[];
   let cost: QueryCost = { statements: 0, executionMs: 0, cpuMs: 0 };
+  // The repository runs each report statement in a transaction with `SET LOCAL jit = off`: here the
+  // held connection has JIT off throughout, and the SET LOCAL itself is not measured.
+  await runner.query('SET jit = off');
+  const measure = async (text: string, params: unknown[]): Promise<unknown> => {
+    if (/^SET LOCAL /.test(text)) return [];
+    const [{ 'QUERY PLAN': plan }] = (await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)) as {
+      'QUERY PLAN': { 'Execution Time': number }[];
+    }[];
+    await runner.query('SET max_parallel_workers_per_gather = 0');
+    const before = cpuMs(pid);
+    const rows: unknown = await runner.query(text, params);
+    const used = cpuMs(pid) - before;
+    await runner.query('RESET max_parallel_workers_per_gather');
+    cost = { statements: cost.statements + 1, executionMs: cost.executionMs + plan[0]['Execution Time'], cpuMs: cost.cpuMs + used };
+    return rows;
+  };
   const measuring = new Proxy(dataSource, {
     get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver);
-      return async (text: string, params: unknown[]) => {
-        const [{ 'QUERY PLAN': plan }] = (await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)) as {
-          'QUERY PLAN': { 'Execution Time': number }[];
-        }[];
-        await runner.query('SET max_parallel_workers_per_gather = 0');
-        const before = cpuMs(pid);
-        const rows: unknown = await runner.query(text, params);
-        const used = cpuMs(pid) - before;
-        await runner.query('RESET max_parallel_workers_per_gather');
-        cost = { statements: cost.statements + 1, executionMs: cost.executionMs + plan[0]['Execution Time'], cpuMs: cost.cpuMs + used };
-        return rows;
-      };
+      if (property === 'query') return measure;
+      if (property === 'transaction') return (work: (manager: { query: typeof measure }) => Promise<unknown>) => work({ query: measure });
+      return Reflect.get(target, property, receiver);
     },
   });
   const repository = new TypeOrmMonitoringRepository(measuring, {} as PersistenceModuleOptions);

@@ -330,7 +330,13 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
 
   private async query(sql: Sql, text: string): Promise<Record<string, unknown>[]> {
     try {
-      return await this.dataSource.query(text, sql.params);
+      if (!this.postgres) return await this.dataSource.query(text, sql.params);
+      // Without JIT: at 100,000 rows the planner's costs pass jit_above_cost, and compiling the
+      // expressions took about 0.4 s per report (EXPLAIN ANALYZE), more than it saves on one pass.
+      return await this.dataSource.transaction(async (manager) => {
+        await manager.query('SET LOCAL jit = off');
+        return manager.query(text, sql.params);
+      });
     } catch (error) {
       translateDatabaseError(error);
     }
