@@ -291,71 +291,7 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
   }
 
   async inputHistogram(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram> {
-    return this.postgres ? this.inputHistogramByGroupingSets(window, spec) : this.inputHistogramByFilters(window, spec);
-  }
-
-  /**
-   * PostgreSQL: each numeric value binned once (`width_bucket` over its negated edges counts the
-   * edges below it, so bins stay right-closed; no value: the last bin, as with cumulative counts)
-   * and counted by GROUPING SETS, one hash table per feature, instead of one FILTER per edge.
-   * Back come one row per (feature, bin, outside the range) and per (feature, label), plus the
-   * total: about 150 rows.
-   */
-  private async inputHistogramByGroupingSets(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram> {
-    const sql = new Sql(true);
-    const where = sql.window('i', window, false);
-    const features = [
-      ...spec.numeric.map(({ feature }) => ({ feature, as: 'number' as const })),
-      ...spec.categorical.map(({ feature }) => ({ feature, as: 'text' as const })),
-    ];
-    const columns: string[] = [];
-    const sets: string[] = ['()'];
-    const keys: string[] = [];
-    spec.numeric.forEach(({ feature, edges, range }, f) => {
-      const value = `f."${feature}"`;
-      const thresholds = `ARRAY[${edges.map((edge) => -edge).sort((a, b) => a - b).map((edge) => sql.number(edge)).join(', ')}]::float8[]`;
-      columns.push(`COALESCE(${edges.length} - width_bucket(-${value}, ${thresholds}), ${edges.length}) AS b${f}`);
-      columns.push(range ? `(${value} < ${sql.number(range.min)} OR ${value} > ${sql.number(range.max)}) AS o${f}` : `false AS o${f}`);
-      sets.push(`(b${f}, o${f})`);
-      keys.push(`b${f}, o${f}, GROUPING(b${f}) AS gb${f}`);
-    });
-    spec.categorical.forEach(({ feature }, f) => {
-      columns.push(`f."${feature}" AS c${f}`);
-      sets.push(`(c${f})`);
-      keys.push(`c${f}, GROUPING(c${f}) AS gc${f}`);
-    });
-    const rows = await this.query(sql, `
-      SELECT ${[...keys, 'COUNT(*) AS n'].join(', ')}
-      FROM (SELECT ${['1 AS one', ...columns].join(', ')} FROM ${sql.featureRows(features, where)}) s
-      GROUP BY GROUPING SETS (${sets.join(', ')})`);
-    const result: InputHistogram = { inputs: 0, numeric: {}, categorical: {} };
-    spec.numeric.forEach(({ feature, edges }) => (result.numeric[feature] = { counts: new Array<number>(edges.length + 1).fill(0), outsideRange: 0 }));
-    spec.categorical.forEach(({ feature, labels }) => (result.categorical[feature] = { counts: Object.fromEntries(labels.map((l) => [l, 0])), unseen: 0 }));
-    for (const row of rows) {
-      const n = Number(row.n);
-      const numeric = spec.numeric.findIndex((_, f) => Number(row[`gb${f}`]) === 0);
-      const categorical = spec.categorical.findIndex((_, f) => Number(row[`gc${f}`]) === 0);
-      if (numeric >= 0) {
-        const histogram = result.numeric[spec.numeric[numeric].feature];
-        histogram.counts[Number(row[`b${numeric}`])] += n;
-        if (row[`o${numeric}`] === true) histogram.outsideRange += n;
-      } else if (categorical >= 0) {
-        const { feature, labels } = spec.categorical[categorical];
-        const label = row[`c${categorical}`];
-        if (typeof label === 'string' && labels.includes(label)) result.categorical[feature].counts[label] += n;
-      } else {
-        result.inputs = n;
-      }
-    }
-    for (const histogram of Object.values(result.categorical)) {
-      histogram.unseen = result.inputs - Object.values(histogram.counts).reduce((a, b) => a + b, 0);
-    }
-    return result;
-  }
-
-  /** SQLite (no GROUPING SETS): cumulative counts, one FILTER per edge, in one pass. */
-  private async inputHistogramByFilters(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram> {
-    const sql = new Sql(false);
+    const sql = new Sql(this.postgres);
     const where = sql.window('i', window, false);
     const features = [
       ...spec.numeric.map(({ feature }) => ({ feature, as: 'number' as const })),
