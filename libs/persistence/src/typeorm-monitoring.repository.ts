@@ -331,8 +331,9 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
   private async query(sql: Sql, text: string): Promise<Record<string, unknown>[]> {
     try {
       if (!this.postgres) return await this.dataSource.query(text, sql.params);
-      // Without JIT: at 100,000 rows the planner's costs pass jit_above_cost, and compiling the
-      // expressions took about 0.4 s per report (EXPLAIN ANALYZE), more than it saves on one pass.
+      // Without JIT: at 100,000 rows the costs of the fairness and (serial) drift plans pass
+      // jit_above_cost, and compiling their expressions took 0.08-0.1 s and 0.39 s (EXPLAIN
+      // ANALYZE), more than it saves on one pass over the rows.
       return await this.dataSource.transaction(async (manager) => {
         await manager.query('SET LOCAL jit = off');
         return manager.query(text, sql.params);
