@@ -185,9 +185,9 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
    * grouping, sorted once by probability within each group; window functions count, for each
    * prediction, the outcomes scored lower or equal (`*_le`), equal (`*_eq`, its peers) and in its
    * group (`*_all`), from which its rank placement and the precision at its score follow. Back come
-   * one row of sums per group and, when `buckets` is given, one narrow row per probability bucket
-   * (ordered like the probabilities, so the same sort serves them): at most groups + resolution +
-   * bins rows, whatever the number of predictions. Counts are doubles (exact below 2^53, much
+   * one row of sums per group and, when `buckets` is given, in it one JSON text of the probability
+   * buckets (six numbers each, at most resolution + bins of them; ordered like the probabilities,
+   * so the same sort serves them): one row per group whatever the number of predictions. Counts are doubles (exact below 2^53, much
    * faster than PostgreSQL's numeric); placements are halves of integers, so the sums are exact.
    */
   private async aggregates(
@@ -208,8 +208,8 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
     const double = (expression: string) => `CAST(${expression} AS DOUBLE PRECISION)`;
     const placement = '(n_le - pos_le - 0.5 * (n_eq - pos_eq))';
     const stayerPlacement = '(pos_all - pos_le + 0.5 * pos_eq)';
-    // Summed per key in `b`; per group in the first rows returned (bin -1), then, with `buckets`,
-    // one narrow row per probability bucket: only what the reliability table and the fit need.
+    // Summed per key in `b`; per group in the rows returned and, with `buckets`, per probability
+    // bucket in their JSON: only what the reliability table and the fit need.
     const sums: [string, string][] = [
       ['predictions', 'COUNT(*)'],
       ['predicted_positive', 'SUM(prediction)'],
