@@ -46,6 +46,18 @@ function averagePrecision(rows: Scored[]): number {
   return ap;
 }
 
+/** DeLong's 95 % interval from the placement values, by the textbook formula (ties count half). */
+function delong(rows: Scored[]): [number, number] {
+  const pos = rows.filter((r) => r.y === 1).map((r) => r.probability);
+  const neg = rows.filter((r) => r.y === 0).map((r) => r.probability);
+  const v10 = pos.map((x) => neg.reduce((a, o) => a + (o < x ? 1 : o === x ? 0.5 : 0), 0) / neg.length);
+  const v01 = neg.map((x) => pos.reduce((a, o) => a + (o > x ? 1 : o === x ? 0.5 : 0), 0) / pos.length);
+  const auc = v10.reduce((a, b) => a + b, 0) / v10.length;
+  const variance = (v: number[]) => v.reduce((a, b) => a + (b - auc) ** 2, 0) / (v.length - 1);
+  const se = Math.sqrt(variance(v10) / pos.length + variance(v01) / neg.length);
+  return [Math.max(0, auc - 1.959963984540054 * se), Math.min(1, auc + 1.959963984540054 * se)];
+}
+
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const clip = (p: number) => Math.min(Math.max(p, 1e-15), 1 - 1e-15);
 
@@ -293,6 +305,36 @@ function monitoringSuite(driver: Driver) {
     expectClose(gauge('attrition_live_brier'), performance.brier);
     expect(metrics).toMatch(/attrition_drift_psi\{feature="age"\} 0/);
     expect(metrics).toMatch(/attrition_predicted_positive_rate\{attribute="age",group="age 18-29"\} 0\.\d+/);
+  });
+
+  it('counts tied scores half and ignores predictions without an outcome in the ranks', async () => {
+    // Arrange: 150 employees scored three times each (identical inputs: identical probabilities),
+    // the second copy with the opposite outcome, so leavers and stayers share scores; 50 more
+    // predictions get no outcome.
+    const rows = employees.slice(0, 150);
+    const outcomes = left.slice(0, 150);
+    const scored = await predictAll(
+      [...rows, ...rows, ...rows, ...employees.slice(150, 200)],
+      [...outcomes, ...outcomes.map((y) => (1 - y) as 0 | 1), ...outcomes, ...left.slice(150, 200)],
+    );
+    const withOutcome = scored.slice(0, 450);
+    await recordAll(withOutcome);
+    // Act
+    const performance = await report('performance');
+    const fairness = await report('fairness');
+    // Assert
+    expect(performance).toMatchObject({ predictions: 500, n: 450 });
+    expectClose(performance.roc_auc.value, pairwiseAuc(withOutcome));
+    const [low, high] = delong(withOutcome);
+    expectClose(performance.roc_auc.ci95[0], low);
+    expectClose(performance.roc_auc.ci95[1], high);
+    expectClose(performance.pr_auc, averagePrecision(withOutcome));
+    expectClose(performance.brier, mean(withOutcome.map((s) => (s.probability - s.y) ** 2)));
+    for (const g of fairness.attributes.find((a: { attribute: string }) => a.attribute === 'age').groups) {
+      const members = withOutcome.filter((s) => ageBand(s.features.age as number) === g.group);
+      expect(g.outcomes).toBe(members.length);
+      if (new Set(members.map((s) => s.y)).size === 2) expectClose(g.roc_auc, pairwiseAuc(members));
+    }
   });
 
   it('says degraded, and why, when the outcomes contradict the model (every outcome inverted)', async () => {

@@ -60,12 +60,26 @@ function persistenceSuite(driver: Driver) {
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'model_inputs' ORDER BY column_name",
       );
       expect(columns).toEqual([
+        { column_name: 'age', data_type: 'integer' },
         { column_name: 'created_at', data_type: 'timestamp with time zone' },
         { column_name: 'features', data_type: 'jsonb' },
+        { column_name: 'genre', data_type: 'integer' },
         { column_name: 'id', data_type: 'integer' },
         { column_name: 'idempotency_key', data_type: 'character varying' },
       ]);
     }
+  });
+
+  it('stores the genre and age of each input as plain columns, taken from its features', async () => {
+    // Act
+    const older = await store({ ...entry, features: { ...entry.features, genre: 1, age: 52 } });
+    const younger = await store({ ...entry, features: { ...entry.features, genre: 0, age: 23 } });
+
+    // Assert
+    await expect(dataSource.query('SELECT id, genre, age FROM model_inputs ORDER BY id')).resolves.toEqual([
+      { id: older!.inputId, genre: 1, age: 52 },
+      { id: younger!.inputId, genre: 0, age: 23 },
+    ]);
   });
 
   it('records one input row and one output row per prediction, and reads them back', async () => {

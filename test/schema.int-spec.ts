@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { SQLITE_MIGRATIONS } from '../libs/persistence/src/migrations';
-import { Driver } from './support/app';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../libs/persistence/src/migrations';
+import { databaseFor, Driver } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { usePersistence } from './support/persistence';
 
@@ -23,6 +23,44 @@ function schemaSuite(driver: Driver) {
     expect(upQueries.map((q) => q.query)).toEqual([]);
   });
 }
+
+/** The migration that adds `genre` and `age` as columns fills them from the features of the rows already stored. */
+function auditedColumnsBackfill(driver: Driver) {
+  it('backfills genre and age from the stored features: integers only, else NULL', async () => {
+    // Arrange: a database as the migrations before 1764900000000 left it, with inputs stored.
+    const database = await databaseFor(driver);
+    const options = driver === 'postgres'
+      ? ({ type: 'postgres', url: database.env.DATABASE_URL } as const)
+      : ({ type: 'better-sqlite3', database: database.env.SQLITE_PATH! } as const);
+    const all = driver === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+    const before = await new DataSource({ ...options, migrations: all.slice(0, -1) }).initialize();
+    await before.runMigrations();
+    for (const features of ['{"genre":1,"age":52}', '{"genre":0,"age":40.0}', '{"genre":"1","age":33.5}', '{}']) {
+      await before.query(`INSERT INTO model_inputs (features) VALUES ('${features}')`);
+    }
+    await before.destroy();
+
+    // Act
+    const after = await new DataSource({ ...options, migrations: all }).initialize();
+    await after.runMigrations();
+
+    // Assert
+    try {
+      await expect(after.query('SELECT genre, age FROM model_inputs ORDER BY id')).resolves.toEqual([
+        { genre: 1, age: 52 },
+        { genre: 0, age: 40 },
+        { genre: null, age: null },
+        { genre: null, age: null },
+      ]);
+    } finally {
+      await after.destroy();
+      await database.drop();
+    }
+  });
+}
+
+describe('the migration that adds the audited attribute columns (1764900000000): embedded SQLite', () => auditedColumnsBackfill('sqlite'));
+describeWithPostgres('the migration that adds the audited attribute columns (1764900000000): PostgreSQL', () => auditedColumnsBackfill('postgres'));
 
 describe('entities and migrations agree: embedded SQLite', () => schemaSuite('sqlite'));
 describeWithPostgres('entities and migrations agree: PostgreSQL', () => schemaSuite('postgres'));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CategoryDistribution, ModelRunner, NumericDistribution } from '@app/inference';
-import { FeatureGroups, HistogramSpec, MonitoringRepository, PredictionSums, PredictionWindow } from '@app/persistence';
+import { FeatureGroups, HistogramSpec, GroupAggregates, MonitoringRepository, PerformanceAggregates, PredictionWindow } from '@app/persistence';
 import { DriftReportDto, FeatureDriftDto } from './drift-report.dto';
 import { FairnessAttributeDto, FairnessGroupDto, FairnessReportDto } from './fairness-report.dto';
 import { VersionedWindowQuery, WindowQuery } from './monitoring-query.dto';
@@ -48,8 +48,8 @@ export class MonitoringService {
   async performance(query: VersionedWindowQuery): Promise<PerformanceReportDto> {
     const manifest = this.runner.manifest;
     const window = this.window(query);
-    const [sums] = await this.repository.predictionSums(window);
-    const s = sums ?? emptySums();
+    const aggregates = await this.repository.performanceAggregates(window, RELIABILITY_BINS, CALIBRATION_RESOLUTION);
+    const s = aggregates.sums;
     const cv = manifest.metrics;
     const report: PerformanceReportDto = {
       model_version: window.modelVersion!,
@@ -85,7 +85,7 @@ export class MonitoringService {
       );
       return report;
     }
-    const [ranks] = await this.repository.rankSums(window);
+    const ranks = s;
     const auc = rocAuc(ranks)!;
     const ci = delongInterval(ranks)!;
     report.roc_auc = { value: auc, ci95: ci, ci_method: 'DeLong' };
@@ -100,7 +100,7 @@ export class MonitoringService {
       f1: precision === null || recall === null || precision + recall === 0 ? null : (2 * precision * recall) / (precision + recall),
       confusion_matrix: { tp: s.tp, fp: s.fp, fn: s.fn, tn: s.tn },
     };
-    report.calibration = await this.calibration(window, s);
+    report.calibration = calibration(aggregates);
     report.status = 'ok';
     const floor = cv.roc_auc.mean - 2 * cv.roc_auc.std;
     if (ci[1] < floor) {
@@ -187,13 +187,11 @@ export class MonitoringService {
     const training = new Map((manifest.fairness?.groups ?? []).map((g) => [g.group, g]));
     const attributes: FairnessAttributeDto[] = [];
     const groupings = FAIRNESS_ATTRIBUTES.map((a) => a.groups);
-    // Sequential: two concurrent scans would compete for the same two cores.
-    const sums = await this.repository.predictionSums(window, groupings);
-    const ranks = await this.repository.rankSums(window, groupings);
+    const sums = await this.repository.groupAggregates(window, groupings);
     for (const [k, { attribute, labels }] of FAIRNESS_ATTRIBUTES.entries()) {
       const rows: FairnessGroupDto[] = labels.map((label, g) => {
         const s = sums.find((x) => x.grouping === k && x.group === g) ?? emptySums();
-        const r = ranks.find((x) => x.grouping === k && x.group === g);
+
         const reference = training.get(label);
         return {
           group: label,
@@ -205,7 +203,7 @@ export class MonitoringService {
           recall: ratio(s.tp, s.tp + s.fn),
           false_positive_rate: ratio(s.fp, s.fp + s.tn),
           precision: ratio(s.tp, s.tp + s.fp),
-          roc_auc: r ? rocAuc(r) : null,
+          roc_auc: rocAuc(s),
           training: reference
             ? {
                 n: reference.n,
@@ -239,33 +237,6 @@ export class MonitoringService {
     };
   }
 
-  private async calibration(window: PredictionWindow, s: PredictionSums): Promise<CalibrationDto> {
-    const buckets = await this.repository.probabilityBuckets(window, RELIABILITY_BINS, CALIBRATION_RESOLUTION);
-    const fit = fitCalibration(buckets);
-    const table: ReliabilityBinDto[] = Array.from({ length: RELIABILITY_BINS }, (_, k) => {
-      const inBin = buckets.filter((b) => b.bin === k);
-      const count = inBin.reduce((a, b) => a + b.n, 0);
-      const leavers = inBin.reduce((a, b) => a + b.left * b.n, 0);
-      const predicted = inBin.reduce((a, b) => a + b.probabilitySum, 0);
-      return {
-        from: k / RELIABILITY_BINS,
-        to: (k + 1) / RELIABILITY_BINS,
-        count,
-        mean_predicted: count === 0 ? null : predicted / count,
-        observed_rate: count === 0 ? null : leavers / count,
-      };
-    });
-    // Mean predicted over the predictions with an outcome, not over all predictions.
-    const predictedSum = buckets.reduce((a, b) => a + b.probabilitySum, 0);
-    return {
-      mean_predicted: predictedSum / s.n,
-      observed_rate: s.leavers / s.n,
-      slope: fit?.slope ?? null,
-      intercept: fit?.intercept ?? null,
-      bins: table,
-    };
-  }
-
   private window(query: VersionedWindowQuery | WindowQuery): PredictionWindow {
     return {
       from: query.from === undefined ? undefined : new Date(query.from),
@@ -273,6 +244,33 @@ export class MonitoringService {
       modelVersion: ('model_version' in query ? query.model_version : undefined) ?? this.runner.manifest.model.version,
     };
   }
+}
+
+/** The reliability table and the calibration fit, from the probability buckets. */
+function calibration({ sums: s, buckets }: PerformanceAggregates): CalibrationDto {
+  const fit = fitCalibration(buckets);
+  const table: ReliabilityBinDto[] = Array.from({ length: RELIABILITY_BINS }, (_, k) => {
+    const inBin = buckets.filter((b) => b.bin === k);
+    const count = inBin.reduce((a, b) => a + b.n, 0);
+    const leavers = inBin.reduce((a, b) => a + b.left * b.n, 0);
+    const predicted = inBin.reduce((a, b) => a + b.probabilitySum, 0);
+    return {
+      from: k / RELIABILITY_BINS,
+      to: (k + 1) / RELIABILITY_BINS,
+      count,
+      mean_predicted: count === 0 ? null : predicted / count,
+      observed_rate: count === 0 ? null : leavers / count,
+    };
+  });
+  // Mean predicted over the predictions with an outcome, not over all predictions.
+  const predictedSum = buckets.reduce((a, b) => a + b.probabilitySum, 0);
+  return {
+    mean_predicted: predictedSum / s.n,
+    observed_rate: s.leavers / s.n,
+    slope: fit?.slope ?? null,
+    intercept: fit?.intercept ?? null,
+    bins: table,
+  };
 }
 
 function driftOf(
@@ -287,6 +285,10 @@ function driftOf(
   return { feature, type, psi, band, ...extra, live, training };
 }
 
-function emptySums(): PredictionSums {
-  return { grouping: 0, group: 0, predictions: 0, predictedPositive: 0, probabilitySum: 0, n: 0, leavers: 0, brierSum: 0, logLossSum: 0, tp: 0, fp: 0, fn: 0, tn: 0 };
+/** A group without predictions. */
+function emptySums(): GroupAggregates {
+  return {
+    grouping: 0, group: 0, predictions: 0, predictedPositive: 0, probabilitySum: 0, n: 0, leavers: 0, brierSum: 0, logLossSum: 0,
+    tp: 0, fp: 0, fn: 0, tn: 0, positives: 0, negatives: 0, placementSum: 0, positivePlacementSquares: 0, negativePlacementSquares: 0, precisionSum: 0,
+  };
 }

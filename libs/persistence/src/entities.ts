@@ -48,6 +48,8 @@ export function entitiesFor(driver: EntityDriver): EntitySchema[] {
       features: { name: 'features', type: types.json },
       createdAt,
       idempotencyKey: { name: 'idempotency_key', type: 'varchar', length: 200, nullable: true },
+      genre: { name: 'genre', type: 'int', nullable: true },
+      age: { name: 'age', type: 'int', nullable: true },
     },
     relations: {
       outputs: { type: 'one-to-many', target: 'ModelOutputEntity', inverseSide: 'input', cascade: ['insert'] },

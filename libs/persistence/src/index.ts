@@ -19,6 +19,8 @@ export type {
   PredictionSums,
   RankSums,
   ProbabilityBucket,
+  GroupAggregates,
+  PerformanceAggregates,
   HistogramSpec,
   InputHistogram,
 } from './monitoring.repository';

@@ -53,8 +53,8 @@ export interface PredictionSums {
 }
 
 /**
- * Rank sums over predictions with an outcome, from one pass over the distinct probabilities in
- * ascending order (window functions), exact: for each leaver, `placement` = stayers scored lower
+ * Rank sums over predictions with an outcome, from one pass over the probabilities in ascending
+ * order (window functions, ties as peers), exact: for each leaver, `placement` = stayers scored lower
  * + half the stayers scored equal; for each stayer, leavers scored higher + half those equal.
  */
 export interface RankSums {
@@ -87,6 +87,15 @@ export interface ProbabilityBucket {
   probabilitySum: number;
 }
 
+/** Prediction sums and rank sums of one group (`positives` = `leavers`, `negatives` = `n - leavers`). */
+export type GroupAggregates = PredictionSums & RankSums;
+
+export interface PerformanceAggregates {
+  sums: GroupAggregates;
+  /** Only buckets with at least one prediction with that outcome. */
+  buckets: ProbabilityBucket[];
+}
+
 /** Which features to histogram over the inputs of a window. */
 export interface HistogramSpec {
   numeric: { feature: string; edges: number[]; range?: { min: number; max: number } }[];
@@ -108,11 +117,17 @@ export interface InputHistogram {
 export abstract class MonitoringRepository {
   /** Creates or replaces outcomes in one transaction, answered in order; input ids must be distinct. */
   abstract recordOutcomes(outcomes: readonly NewOutcome[]): Promise<OutcomeWrite[]>;
-  /** One scan for all groupings; rows per (grouping, group) that has predictions. */
-  abstract predictionSums(window: PredictionWindow, groupings?: FeatureGroups[]): Promise<PredictionSums[]>;
-  abstract rankSums(window: PredictionWindow, groupings?: FeatureGroups[]): Promise<RankSums[]>;
-  /** `bins` equal-width bins over [0, 1] (a probability of exactly 1 falls in the last). */
-  abstract probabilityBuckets(window: PredictionWindow, bins: number, resolution: number): Promise<ProbabilityBucket[]>;
+  /**
+   * Prediction sums and rank sums per (grouping, group) that has predictions, for all groupings at
+   * once: one statement, one scan of the window, one sort (window functions over the probabilities).
+   */
+  abstract groupAggregates(window: PredictionWindow, groupings: FeatureGroups[]): Promise<GroupAggregates[]>;
+  /**
+   * The whole window's sums and rank sums, and its probability buckets (`bins` equal-width bins over
+   * [0, 1], a probability of exactly 1 in the last; probabilities rounded to 1 / resolution), from
+   * the same single statement.
+   */
+  abstract performanceAggregates(window: PredictionWindow, bins: number, resolution: number): Promise<PerformanceAggregates>;
   /** Over the inputs created in the window (model_version is ignored: inputs have none). */
   abstract inputHistogram(window: PredictionWindow, spec: HistogramSpec): Promise<InputHistogram>;
 }

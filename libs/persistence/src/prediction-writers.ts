@@ -6,6 +6,7 @@ import { configureSqlite, postgresPoolConfig, sqliteFile } from './data-source.o
 import { NewPredictionRecord, PredictionRecord } from './prediction-log.repository';
 import { WriteOutcome } from './persistence.errors';
 import { PersistenceModuleOptions } from './persistence.options';
+import { auditedAttributes } from './model-input.entity';
 import { retryWhileBusy } from './sqlite-busy-retry';
 import { fromSqliteTime } from './sqlite-time';
 
@@ -37,13 +38,14 @@ export interface PredictionWriter {
 // output. Only what the answer needs comes back: the position, the two ids and the shared time.
 const POSTGRES_INSERT = `
   WITH data AS MATERIALIZED (
-    SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.*
+    SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.*,
+      ($2::int[])[d.n] AS genre, ($3::int[])[d.n] AS age
     FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (
       features jsonb, prediction int, probability float8, threshold float8, "modelVersion" varchar,
       contributions jsonb, "idempotencyKey" varchar
     )) WITH ORDINALITY AS d(features, prediction, probability, threshold, model_version, contributions, idempotency_key, n)
   ), inputs AS (
-    INSERT INTO model_inputs (id, features, idempotency_key) SELECT input_id, features, idempotency_key FROM data
+    INSERT INTO model_inputs (id, features, idempotency_key, genre, age) SELECT input_id, features, idempotency_key, genre, age FROM data
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
   ), outputs AS (
@@ -72,6 +74,12 @@ async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<
     slices.push(JSON.stringify(entries.slice(i, i + JSON_SLICE)).slice(1, -1));
   }
   return `[${slices.join(',')}]`;
+}
+
+/** `genre` and `age` of each entry, as two arrays in entry order. */
+function auditedColumns(entries: readonly NewPredictionRecord[]): [(number | null)[], (number | null)[]] {
+  const attributes = entries.map((entry) => auditedAttributes(entry.features));
+  return [attributes.map((a) => a.genre), attributes.map((a) => a.age)];
 }
 
 interface InsertedRow {
@@ -111,7 +119,8 @@ export class PostgresPredictionWriter implements PredictionWriter {
         name: 'attrition-insert-predictions',
         text: POSTGRES_INSERT,
         // NewPredictionRecord's property names are the recordset's column names (see POSTGRES_INSERT).
-        values: [document],
+        // The audited attributes ride along as two arrays indexed by position (see auditedAttributes).
+        values: [document, ...auditedColumns(entries)],
       }));
     } catch (error) {
       // An error the server sent for the statement means it (its own transaction) was rolled back.
@@ -152,7 +161,7 @@ export class SqlitePredictionWriter implements PredictionWriter {
     this.db = new BetterSqlite3(sqliteFile(options));
     configureSqlite(this.db);
     const insertInput = this.db.prepare(
-      `INSERT INTO model_inputs (features, idempotency_key) VALUES (?, ?)
+      `INSERT INTO model_inputs (features, idempotency_key, genre, age) VALUES (?, ?, ?, ?)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     );
     const insertOutput = this.db.prepare(
@@ -161,7 +170,8 @@ export class SqlitePredictionWriter implements PredictionWriter {
     );
     this.insertAll = this.db.transaction((entries: readonly NewPredictionRecord[]) =>
       entries.map((entry) => {
-        const input = insertInput.get(JSON.stringify(entry.features), entry.idempotencyKey ?? null) as { id: number } | undefined;
+        const { genre, age } = auditedAttributes(entry.features);
+        const input = insertInput.get(JSON.stringify(entry.features), entry.idempotencyKey ?? null, genre, age) as { id: number } | undefined;
         if (!input) return null;
         const output = insertOutput.get(
           input.id,
