@@ -91,7 +91,7 @@ async function waitReady(child: ChildProcess): Promise<void> {
 }
 
 async function viaHttp(rows: number, databaseUrl: string): Promise<Result> {
-  const env = { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_BATCH: '0', HTTP_REQUEST_TIMEOUT_MS: '3600000' };
+  const env = { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', RATE_LIMIT_BATCH: '0', HTTP_REQUEST_TIMEOUT_MS: '3600000', MONITORING_REFRESH_SECONDS: '86400' };
   const child = spawn(process.execPath, [...TS, 'apps/api/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitReady(child);
