@@ -15,8 +15,9 @@ export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127
 /** First port of the services; the bare server takes the one below it. */
 export const BASE_PORT = Number(process.env.BENCH_PORT ?? 3441);
 
-export async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
+/** Runs one statement on the PostgreSQL server's admin database (CREATE/DROP DATABASE). */
+export async function admin(sql: string, url = ADMIN_URL): Promise<void> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(sql);

@@ -23,6 +23,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { admin as adminStatement } from './bench-support';
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
@@ -64,15 +65,7 @@ interface Replica {
 const failures: string[] = [];
 const fail = (message: string) => failures.push(message);
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => adminStatement(sql, ADMIN_URL);
 
 function haproxyConfig(socket: string): string {
   const retries =
