@@ -1,10 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { POSTGRES_MIGRATIONS } from '../libs/persistence/src/migrations';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 
 const ROOT = join(__dirname, '..');
+/** Every PostgreSQL migration, oldest first, as the migrations table records them. */
+const MIGRATION_NAMES = POSTGRES_MIGRATIONS.map((migration) => migration.name);
 const REPLICAS = 3;
 
 interface Replica {
@@ -60,13 +63,7 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
     await client.connect();
     const { rows } = await client.query('SELECT name FROM migrations ORDER BY id');
     await client.end();
-    expect(rows.map((r) => r.name)).toEqual([
-      'CreateModelTables1764400000000',
-      'AddContributionsAndHistoryIndexes1764500000000',
-      'AddIdempotencyKey1764600000001',
-      'AddInputCreatedAtIndex1764700000000',
-      'CreateModelOutcomes1764800000001',
-    ]);
+    expect(rows.map((r) => r.name)).toEqual(MIGRATION_NAMES);
   }, 120_000);
 
   it('a failing migration stops the start-up at once, naming the migration and the real cause', async () => {
@@ -85,10 +82,7 @@ describeWithPostgres('replicas starting together on an empty PostgreSQL database
       expect(ready).toBe(false);
       expect(replica.child.exitCode).toBe(1);
       expect(replica.output).toContain(
-        'Database migration failed (pending: CreateModelTables1764400000000, ' +
-          'AddContributionsAndHistoryIndexes1764500000000, AddIdempotencyKey1764600000001, AddInputCreatedAtIndex1764700000000, ' +
-          'CreateModelOutcomes1764800000001): ' +
-          'relation "model_inputs" already exists',
+        `Database migration failed (pending: ${MIGRATION_NAMES.join(', ')}): relation "model_inputs" already exists`,
       );
       expect(replica.output).not.toContain('Unable to connect to the database');
     } finally {
