@@ -129,6 +129,20 @@ function csvSuite(driver: Driver) {
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 2, outputs: 2 });
   });
 
+  it('answers a row with a control character in a feature cell in its error column, like the JSON API', async () => {
+    // Arrange: a NUL and an escape inside a category, the rows around it clean
+    const hostile = { ...training[1], genre: 'Fe\u0000male', departement: '\u001b[31mVentes' };
+    const body = employeeCsv([training[0], hostile, training[2]]);
+    // Act
+    const response = await postCsv(api, body).expect(200);
+    const rows = readCsv(response.text);
+    const json = await request(api.url).post('/predict/batch').send({ items: [{ features: hostile }] }).expect(200);
+    // Assert
+    expect(rows.map((r) => r.error === '')).toEqual([true, false, true]);
+    expect(rows[1]).toMatchObject({ id: '', probability: '', error: json.body.results[0].error.detail });
+    await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 2, outputs: 2 });
+  });
+
   it.each([
     ['an empty body', '', 'file is empty'],
     ['a header without any feature column', 'name,salary\nBob,3\n', 'must be a header naming the 27 feature columns'],

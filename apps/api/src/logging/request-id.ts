@@ -17,7 +17,7 @@ export function assignRequestId(request: IncomingMessage, response: ServerRespon
   return id;
 }
 
-/** The id given to a request by the HTTP logger (pino-http sets `request.id`). */
+/** The id the access log middleware gave the request (`request.id`, see logging.ts). */
 export function requestIdOf(request: IncomingMessage): string | undefined {
   const id = (request as IncomingMessage & { id?: unknown }).id;
   return typeof id === 'string' ? id : undefined;
