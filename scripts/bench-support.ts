@@ -12,7 +12,7 @@ import { Client } from 'pg';
 
 export const ROOT = join(__dirname, '..');
 export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/** First port of the services; the bare server takes the one below it. */
+/** First port of the services; the HTTP floors (scripts/http-floor.js) take the ones below it. */
 export const BASE_PORT = Number(process.env.BENCH_PORT ?? 3441);
 
 /** Runs one statement on the PostgreSQL server's admin database (CREATE/DROP DATABASE). */

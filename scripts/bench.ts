@@ -1,7 +1,8 @@
 /**
  * npm run bench: measures POST /predict and POST /predict/batch against PostgreSQL for one or more
- * builds side by side (BENCH_REFS), next to a bare Node.js HTTP server in the same run, with the
- * service's CPU time per request, then checks that every 200 answer left its rows.
+ * builds side by side (BENCH_REFS), next to the HTTP stack's floors in the same run (a bare Node.js
+ * server, Express, NestJS on Express and on Fastify: scripts/http-floor.js), with each process's CPU
+ * time per request, then checks that every 200 answer left its rows.
  *
  * Env:
  * - BENCH_REFS: comma-separated git refs to build in worktrees and measure in the same run; `.` is
@@ -10,7 +11,8 @@
  * - BENCH_DURATION: seconds per timed point (default 10). BENCH_SEQUENTIAL (default 2,000),
  *   BENCH_FIXED_PREDICTS (20,000) and BENCH_FIXED_BATCHES (20): sizes of the untimed points.
  *   BENCH_BUILD_DIR: keep the worktree builds there for later runs. BENCH_PORT: first port (default 3441;
- *   the bare server takes BENCH_PORT - 1). BENCH_ADMIN_URL: the PostgreSQL server to create the
+ *   the floors take the ports below it). BENCH_FLOORS: which floors (default all four:
+ *   node,express,nest-express,nest-fastify; empty for none). BENCH_ADMIN_URL: the PostgreSQL server to create the
  *   databases on. LOG_LEVEL: the services' level (default `log`: the per-request line is on;
  *   their stdout is discarded). Any other service variable (ORT_COALESCE, ...) is passed through.
  *
@@ -47,6 +49,13 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1').split(',').map(Number);
 const SEQUENTIAL_REQUESTS = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const FIXED_PREDICTS = Number(process.env.BENCH_FIXED_PREDICTS ?? 20_000);
 const FIXED_BATCHES = Number(process.env.BENCH_FIXED_BATCHES ?? 20);
+const FLOOR_LABELS: Record<string, string> = {
+  node: 'floor: bare Node.js server',
+  express: 'floor: Express 5 + express.json',
+  'nest-express': 'floor: NestJS 11 on platform-express',
+  'nest-fastify': 'floor: NestJS 11 on platform-fastify',
+};
+const FLOORS = (process.env.BENCH_FLOORS ?? Object.keys(FLOOR_LABELS).join(',')).split(',').map((f) => f.trim()).filter(Boolean);
 
 interface Service {
   label: string;
@@ -97,8 +106,14 @@ async function main(): Promise<void> {
     process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
   }
   try {
-    const bare = await start(join(ROOT, 'scripts/bare-server.js'), ROOT, { PORT: String(BASE_PORT - 1) });
-    children.push(bare);
+    const floors: { label: string; child: ChildProcess; url: string }[] = [];
+    for (const [i, floor] of FLOORS.entries()) {
+      if (!FLOOR_LABELS[floor]) throw new Error(`BENCH_FLOORS: unknown floor ${floor}`);
+      const floorPort = BASE_PORT - 1 - i;
+      const child = await start(join(ROOT, 'scripts/http-floor.js'), ROOT, { PORT: String(floorPort), FLOOR: floor });
+      children.push(child);
+      floors.push({ label: FLOOR_LABELS[floor], child, url: `http://127.0.0.1:${floorPort}/` });
+    }
     let port = BASE_PORT;
     for (const build of builds) {
       for (const workers of WORKERS) services.push(await startService(build, workers, port++, children));
@@ -169,21 +184,27 @@ async function main(): Promise<void> {
     // Fixed amounts, so that every request sent is also answered: rows must equal the 200s exactly.
     for (const service of services) await point(service, '/predict (fixed amount)', 32, 1, single, { amount: FIXED_PREDICTS });
     for (const service of services) await point(service, '/predict/batch (fixed amount)', 2, 1000, batch, { amount: FIXED_BATCHES });
-    // The transport's ceiling for the same bodies.
-    const bareService = { label: 'bare Node.js server', url: `http://127.0.0.1:${BASE_PORT - 1}` };
+    // The HTTP stack's floors for the same bodies: what the framework costs before any of our code.
     for (const [connections, items, body] of [[32, 1, single], [2, 1000, batch]] as const) {
-      const result = await load(`${bareService.url}/`, connections, body, { duration: DURATION });
-      rows.push({
-        service: bareService.label,
-        point: items === 1 ? '/ (single body)' : '/ (1,000-item body)',
-        connections,
-        items,
-        requestsPerSecond: result.ok / result.seconds,
-        predictionsPerSecond: (result.ok * items) / result.seconds,
-        p50: String(result.p50),
-        p99: String(result.p99),
-        failed: result.failed,
-      });
+      for (const floor of floors) {
+        await load(floor.url, connections, body, { duration: 2 }); // warm-up
+        const cpuBefore = cpuSeconds(floor.child.pid!);
+        const result = await load(floor.url, connections, body, { duration: DURATION });
+        const cpu = cpuSeconds(floor.child.pid!) - cpuBefore;
+        rows.push({
+          service: floor.label,
+          point: items === 1 ? '/ (single body)' : '/ (1,000-item body)',
+          connections,
+          items,
+          requestsPerSecond: result.ok / result.seconds,
+          predictionsPerSecond: (result.ok * items) / result.seconds,
+          p50: String(result.p50),
+          p99: String(result.p99),
+          cpuPerRequest: result.ok > 0 ? (cpu * 1e6) / result.ok : undefined,
+          cpuPerItem: result.ok > 0 ? (cpu * 1e6) / (result.ok * items) : undefined,
+          failed: result.failed,
+        });
+      }
     }
 
     print(rows);

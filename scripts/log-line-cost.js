@@ -1,13 +1,14 @@
 // CPU per request of the log lines alone, in one process (stable on a loaded machine): the new
-// access line (the real HttpAccessLog middleware of dist/, on a stand-in request and response) plus
-// the prediction line through nestjs-pino, against the old prediction line through Nest's
+// access line and request timing (the real RequestObserver middleware of dist/, on a stand-in
+// request and response) plus the prediction line through PinoNestLogger, against the old prediction line through Nest's
 // ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
 const { EventEmitter } = require('node:events');
 const { openSync, createWriteStream } = require('node:fs');
 const { ConsoleLogger } = require('@nestjs/common');
 const pino = require('pino');
-const { Logger, PinoLogger } = require('nestjs-pino');
-const { createRootLogger, HttpAccessLog } = require('../dist/apps/api/src/logging/logging');
+const { Histogram } = require('prom-client');
+const { createRootLogger, PinoNestLogger } = require('../dist/apps/api/src/logging/logging');
+const { RequestObserver } = require('../dist/apps/api/src/http/request-observer');
 
 const N = Number(process.env.LOG_COST_LINES ?? 50_000);
 const ROUNDS = 5;
@@ -20,8 +21,9 @@ const cpuUs = (work) => {
 };
 
 const root = createRootLogger({ logLevel: 'log', logFileLevel: 'log' }, devNull());
-const access = new HttpAccessLog(root).middleware;
-const nestPino = new Logger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+const duration = new Histogram({ name: 'cost_duration_seconds', help: 'cost', labelNames: ['method', 'route', 'status'], registers: [] });
+const access = new RequestObserver(root, duration).middleware;
+const nestPino = new PinoNestLogger(root);
 const request = (i) => Object.assign(new EventEmitter(), { method: 'POST', headers: { 'x-request-id': `req-${i}` }, route: { path: '/predict' } });
 const response = () => Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, setHeader() {} });
 
@@ -35,16 +37,16 @@ class NullConsoleLogger extends ConsoleLogger {
 const oldText = new NullConsoleLogger({ logLevels: ['log'] });
 
 const variants = {
-  'new: access line (HttpAccessLog) + prediction line (nestjs-pino)': () => {
+  'new: access line and timing (RequestObserver) + prediction line (PinoNestLogger)': () => {
     for (let i = 0; i < N; i++) {
       const req = request(i);
       const res = response();
       access(req, res, () => undefined);
-      nestPino.log(`prediction ${i} model 1.1.0: 1 in 0.52 ms`, 'PredictionService');
+      nestPino.log({ request_id: `req-${i}`, msg: `prediction ${i} model 1.1.0: 1 in 0.52 ms` }, 'PredictionService');
       res.emit('finish');
     }
   },
-  'new: access line alone': () => {
+  'new: access line and timing alone': () => {
     for (let i = 0; i < N; i++) {
       const req = request(i);
       const res = response();

@@ -4,6 +4,7 @@ import { HealthModule } from '@app/health';
 import { MonitoringModule } from '@app/monitoring';
 import { AllConfig } from './config';
 import { RateLimitModule } from './http/rate-limits';
+import { RequestObserverModule } from './http/request-observer';
 import { LoggingModule } from './logging/logging';
 import { MetricsModule } from './metrics/metrics.module';
 import { ScoringModule } from './scoring.module';
@@ -20,6 +21,7 @@ import { ScoringModule } from './scoring.module';
     HealthModule,
     MetricsModule,
     RateLimitModule,
+    RequestObserverModule,
   ],
 })
 export class AppModule {}

@@ -2,8 +2,6 @@ import { NestApplicationOptions, UnsupportedMediaTypeException } from '@nestjs/c
 import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json, NextFunction, Request, Response } from 'express';
-import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
 import { Server } from 'node:http';
 import { RequestValidator } from '@app/validation';
 import { AllConfig } from './config';
@@ -12,8 +10,9 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { jsonKeyBudget } from './http/json-key-budget';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
 import { RateLimits } from './http/rate-limits';
-import { HttpAccessLog } from './logging/logging';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { RequestObserver } from './http/request-observer';
+import { PinoNestLogger } from './logging/logging';
+import { securityHeaders } from './http/security-headers';
 import { setupSwagger } from './swagger';
 import { httpTracing, tracedBodyPipe } from './tracing/http-tracing';
 import { tracingEnabled } from './tracing/tracing';
@@ -38,7 +37,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const settings = config.getOrThrow('app', { infer: true });
   // JSON lines through pino (logging/logging.ts); the lines buffered during start-up go there too.
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoNestLogger));
   const http = config.getOrThrow('http', { infer: true });
   limitConnections(app.getHttpServer(), http);
   // Who the client is behind a load balancer (request.ip, used by the rate limits); off by default.
@@ -46,12 +45,10 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
-  // First the trace context (when tracing is on), then the request id and access line: requests
-  // rejected early (413, 415, 429, malformed JSON) are traced, logged and timed too.
+  // First the trace context (when tracing is on), then the request id, access line and timing:
+  // requests rejected early (413, 415, 429, malformed JSON) are traced, logged and timed too.
   if (tracingEnabled()) app.use(httpTracing());
-  app.use(app.get(HttpAccessLog).middleware);
-  const httpMetrics = app.get(HttpMetricsMiddleware);
-  app.use(httpMetrics.use.bind(httpMetrics));
+  app.use(app.get(RequestObserver).middleware);
   app.use(securityHeaders());
   app.use(app.get(RateLimits).middleware);
   app.use(requireJsonBody);
@@ -80,20 +77,6 @@ function limitConnections(server: Server, http: AllConfig['http']): void {
   server.maxConnections = http.maxConnections;
   // Read by Node when the server starts listening (documented as a createServer option).
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
-}
-
-/**
- * helmet's defaults (nosniff, frame-ancestors 'self', a same-origin content security policy that
- * Swagger UI works under), and no caching of any API answer: they are about people.
- */
-function securityHeaders() {
-  // No upgrade-insecure-requests: the service is often reached over plain HTTP inside a network,
-  // where upgrading the console's and Swagger UI's own requests to https would break them.
-  const headers = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  return (request: Request, response: Response, next: NextFunction) => {
-    response.setHeader('Cache-Control', 'no-store');
-    headers(request, response, next);
-  };
 }
 
 /** The one route that reads CSV (streamed by its controller; no body parser touches it). */

@@ -9,3 +9,4 @@ export { YieldBudget } from './yield-budget';
 export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly, PredictKeyRequired } from './api-keys';
 export type { ApiKeysOptions } from './api-keys';
 export { TRACER_NAME, withSpan } from './tracing';
+export { REQUEST_ID_HEADER, RequestId, assignRequestId, requestIdOf } from './request-id';

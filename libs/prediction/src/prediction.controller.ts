@@ -11,7 +11,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { Response } from 'express';
-import { ErrorResponseDto, PredictKeyRequired } from '@app/common';
+import { ErrorResponseDto, PredictKeyRequired, RequestId } from '@app/common';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, PredictRequestDto } from '@app/validation';
 import { PredictBatchRequestDto, PredictBatchResponseDto } from './predict-batch.dto';
 import { PredictionResponseDto } from './prediction-response.dto';
@@ -69,8 +69,9 @@ export class PredictionController {
     @Body() body: PredictRequestDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @RequestId() requestId: string | undefined,
   ): Promise<PredictionResponseDto> {
-    const { response, replayed } = await this.predictions.predict(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name));
+    const { response, replayed } = await this.predictions.predict(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name), requestId);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     return response;
   }

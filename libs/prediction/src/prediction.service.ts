@@ -58,9 +58,10 @@ export class PredictionService implements OnModuleInit {
 
   /**
    * With an idempotency key, a retry of a stored request returns the stored answer (`replayed`)
-   * and stores nothing; the same key with other features is an IdempotencyKeyReusedError.
+   * and stores nothing; the same key with other features is an IdempotencyKeyReusedError. Its log
+   * line carries `requestId` when given.
    */
-  async predict(request: PredictRequestDto, idempotencyKey?: string): Promise<PredictionOutcome> {
+  async predict(request: PredictRequestDto, idempotencyKey?: string, requestId?: string): Promise<PredictionOutcome> {
     const started = performance.now();
     const mapped = this.mapper.map(request.features);
     const manifest = this.runner.manifest;
@@ -69,10 +70,12 @@ export class PredictionService implements OnModuleInit {
     const { record, replayed } = await this.log.record(entry);
     if (replayed && !sameFeatures(record.features, entry.features)) throw new IdempotencyKeyReusedError('Idempotency-Key');
     // The app's logger filters by LOG_LEVEL (the static Logger.isLevelEnabled only knows levels set as an array).
-    this.logger.log(
-      `prediction ${record.id} model ${record.modelVersion}: ${record.prediction}${replayed ? ' (replayed)' : ''} ` +
+    this.logger.log({
+      request_id: requestId,
+      msg:
+        `prediction ${record.id} model ${record.modelVersion}: ${record.prediction}${replayed ? ' (replayed)' : ''} ` +
         `in ${(performance.now() - started).toFixed(2)} ms`,
-    );
+    });
     return { response: this.respond(request, mapped, record), replayed };
   }
 

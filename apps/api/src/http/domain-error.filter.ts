@@ -1,11 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { badRequestBody, ErrorItemDto, ErrorResponseDto } from '@app/common';
+import { badRequestBody, ErrorItemDto, ErrorResponseDto, requestIdOf } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
 import { BatchTooLargeError, IdempotencyKeyReusedError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
-import { requestIdOf } from '../logging/request-id';
 import { MalformedJsonError } from './malformed-json.error';
 import { RepeatedWarning } from './repeated-warning';
 
@@ -52,7 +51,7 @@ export class DomainErrorFilter implements ExceptionFilter {
       response.status(exception.getStatus()).json({ ...(exception.getResponse() as object), request_id: requestId });
       return;
     }
-    const { status, detail, errors, retry } = this.describe(exception);
+    const { status, detail, errors, retry } = this.describe(exception, requestId);
     // Every 400 lists its problems, so clients parse one shape whatever went wrong.
     const body: ErrorResponseDto =
       status === 400
@@ -62,7 +61,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     response.status(status).json({ ...body, request_id: requestId });
   }
 
-  private describe(exception: unknown): { status: number; detail: string; errors?: ErrorItemDto[]; retry?: boolean } {
+  private describe(exception: unknown, requestId: string | undefined): { status: number; detail: string; errors?: ErrorItemDto[]; retry?: boolean } {
     if (exception instanceof FeatureValidationError) {
       return { status: 400, detail: exception.message, errors: exception.problems };
     }
@@ -95,7 +94,7 @@ export class DomainErrorFilter implements ExceptionFilter {
       return { status: exception.getStatus(), detail };
     }
     if (isBodyParserError(exception)) return describeBodyParserError(exception);
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error({ request_id: requestId, msg: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception) });
     return { status: 500, detail: 'Internal server error' };
   }
 }

@@ -1,12 +1,8 @@
-import { Inject, Injectable, Module, RequestMethod } from '@nestjs/common';
+import { LoggerService, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { NextFunction, Request, Response } from 'express';
-import { Logger, LoggerModule, PinoLogger as NestPinoLogger } from 'nestjs-pino';
 import pino, { DestinationStream, Level, Logger as PinoLogger } from 'pino';
 import { AllConfig, appConfig, LogLevelName } from '../config';
 import { traceFields, tracingEnabled } from '../tracing/tracing';
-import { EVERY_PATH, matchedRoute } from '../http/matched-route';
-import { assignRequestId } from './request-id';
 
 /** The process's pino logger, behind Nest's Logger and the HTTP access log alike. */
 export const ROOT_LOGGER = Symbol('logging:root');
@@ -49,49 +45,53 @@ export function createRootLogger(settings: RootLoggerSettings, destination: Dest
   return pino({ ...options, level: lowest }, pino.multistream([{ level, stream: destination }, { level: fileLevel, stream: file }]));
 }
 
-/** What the access line and nestjs-pino read from a request: its id and its logger. */
-type LoggedRequest = Request & { id?: string; log?: PinoLogger };
-
 /**
- * One access line per request when its answer is sent (or the client goes away): method, matched
- * route, status, duration and request id. Never the URL's query, a header or a body. It also gives
- * the request its id (X-Request-Id) and its child logger (`request.log`, bound by nestjs-pino to
- * every line logged while the request is served).
+ * Nest's LoggerService on pino: every `new Logger(Context)` line is a JSON line with `context`; a
+ * message that is an object gives its fields (`{ request_id, msg }`), an Error its `err`.
  *
- * Written here rather than with pino-http (which nestjs-pino still loads): pino-http builds a
- * second child logger per request for its request serialiser even when told to stay quiet, and
- * cost about 3 times as much CPU per request as this (scripts/log-line-cost.js).
+ * Our own rather than nestjs-pino's: nestjs-pino's value is the request logger it keeps in an
+ * AsyncLocalStorage, which on Node 20 turns on promise hooks for the whole process (35-85 µs of CPU
+ * per request, docs/BENCHMARKS.md), and outside a request it logs through one process-wide logger,
+ * the first one ever made. A line about one request names it itself (`request_id`, see RequestId).
  */
-@Injectable()
-export class HttpAccessLog {
-  constructor(@Inject(ROOT_LOGGER) private readonly logger: PinoLogger) {}
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: PinoLogger) {}
 
-  readonly middleware = (request: LoggedRequest, response: Response, next: NextFunction): void => {
-    const started = performance.now();
-    const id = assignRequestId(request, response);
-    const log = this.logger.child({ request_id: id });
-    request.id = id;
-    request.log = log;
-    const done = () => {
-      response.off('finish', done);
-      response.off('close', done);
-      const level = response.statusCode >= 500 ? 'error' : 'info';
-      if (!log.isLevelEnabled(level)) return;
-      log[level](
-        {
-          method: request.method,
-          route: matchedRoute(request),
-          status: response.statusCode,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(response.writableFinished ? {} : { aborted: true }),
-        },
-        'request completed',
-      );
-    };
-    response.on('finish', done);
-    response.on('close', done);
-    next();
-  };
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+
+  /** Nest passes the context last; `error(message, stack, context)` also a stack before it. */
+  private write(level: Level, message: unknown, params: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const context = params.at(-1);
+    if (typeof context === 'string') fields.context = context;
+    if (message instanceof Error) {
+      fields.err = message;
+      this.pino[level](fields);
+    } else if (typeof message === 'object' && message !== null) {
+      this.pino[level](Object.assign(fields, message));
+    } else {
+      if (level === 'error' && params.length > 1 && typeof params[0] === 'string') fields.stack = params[0];
+      this.pino[level](fields, String(message));
+    }
+  }
 }
 
 @Module({
@@ -103,32 +103,9 @@ export class HttpAccessLog {
       useFactory: (config: ConfigService<AllConfig, true>, destination: DestinationStream) =>
         createRootLogger(config.getOrThrow('app', { infer: true }), destination),
     },
+    { provide: PinoNestLogger, inject: [ROOT_LOGGER], useFactory: (root: PinoLogger) => new PinoNestLogger(root) },
   ],
-  exports: [ROOT_LOGGER],
-})
-class RootLoggerModule {}
-
-/**
- * pino behind Nest's Logger (nestjs-pino), so that every `new Logger(Context)` line is JSON and,
- * while a request is served, carries its `request_id`; and the access log middleware, which
- * setupApp installs first so that even requests refused before routing are logged with an id.
- */
-@Module({
-  imports: [
-    RootLoggerModule,
-    LoggerModule.forRootAsync({
-      imports: [RootLoggerModule],
-      inject: [ROOT_LOGGER],
-      useFactory: (logger: PinoLogger) => ({
-        pinoHttp: { logger },
-        // The access log middleware is HttpAccessLog; nestjs-pino only binds its `request.log`.
-        useExisting: true,
-        forRoutes: [{ path: EVERY_PATH, method: RequestMethod.ALL }],
-      }),
-    }),
-  ],
-  providers: [HttpAccessLog],
-  exports: [HttpAccessLog],
+  exports: [ROOT_LOGGER, PinoNestLogger],
 })
 export class LoggingModule {}
 
@@ -136,7 +113,6 @@ export class LoggingModule {}
  * Nest's Logger for a process without an HTTP application (the cluster primary, `npm run score`):
  * the same JSON lines, on standard output or (fd 2) standard error.
  */
-export function standaloneLogger(fd: 1 | 2 = 1): Logger {
-  const logger = createRootLogger(appConfig(), pino.destination({ fd, sync: false }));
-  return new Logger(new NestPinoLogger({ pinoHttp: { logger } }), {});
+export function standaloneLogger(fd: 1 | 2 = 1): PinoNestLogger {
+  return new PinoNestLogger(createRootLogger(appConfig(), pino.destination({ fd, sync: false })));
 }

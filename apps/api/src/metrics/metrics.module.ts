@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
-import { makeGaugeProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { HTTP_DURATION, HttpMetricsMiddleware } from './http-metrics.middleware';
+import { getToken, makeGaugeProvider, makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { MetricsController } from './metrics.controller';
 import { MODEL_INFO, ModelInfoMetric } from './model-info.metric';
+
+/** Every request's duration by method, matched route and status (observed by http/request-observer.ts). */
+export const HTTP_DURATION = 'http_request_duration_seconds';
 
 /** GET /metrics (Prometheus, via @willsoto/nestjs-prometheus), HTTP timings and the model's identity. */
 @Module({
@@ -16,9 +18,8 @@ import { MODEL_INFO, ModelInfoMetric } from './model-info.metric';
     }),
     // Every worker serves the same model: over the cluster the value stays 1, not the worker count.
     makeGaugeProvider({ name: MODEL_INFO, help: 'The served model (value is always 1)', labelNames: ['name', 'version', 'sha256'], aggregator: 'max' }),
-    HttpMetricsMiddleware,
     ModelInfoMetric,
   ],
-  exports: [HttpMetricsMiddleware],
+  exports: [getToken(HTTP_DURATION)],
 })
 export class MetricsModule {}

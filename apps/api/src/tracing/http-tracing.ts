@@ -3,7 +3,7 @@ import { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { TRACER_NAME, withSpan } from '@app/common';
 import { matchedRoute } from '../http/matched-route';
-import { requestIdOf } from '../logging/request-id';
+import { requestIdOf } from '@app/common';
 
 /**
  * The server span of each request, a child of the caller's span when the request carries a W3C
