@@ -53,7 +53,13 @@ export function prepareBuilds(refs: string[]): { builds: Build[]; cleanup: () =>
       if (existsSync(dir)) execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
       execFileSync('git', ['worktree', 'add', '--detach', '-f', dir, sha], { cwd: ROOT, stdio: 'ignore' });
       added.push(dir);
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      // An old build with other dependencies (nestjs-pino before bb463b7, say) gets its own install.
+      if (readFileSync(join(dir, 'package-lock.json'), 'utf8') === readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) {
+        symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      } else {
+        console.error(`installing the dependencies of ${ref} (${sha}) in ${dir}`);
+        execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+      }
       console.error(`building ${ref} (${sha}) in ${dir}`);
       execFileSync(join(ROOT, 'node_modules/.bin/nest'), ['build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     }
