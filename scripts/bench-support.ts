@@ -45,6 +45,8 @@ export function prepareBuilds(refs: string[]): { builds: Build[]; cleanup: () =>
   if (kept) mkdirSync(kept, { recursive: true });
   const temp = kept ?? mkdtempSync(join(tmpdir(), 'attrition-bench-'));
   const added: string[] = [];
+  /** node_modules installed for a lockfile other than the repository's, by lockfile. */
+  const installed = new Map<string, string>();
   const builds = refs.map((ref): Build => {
     if (ref === '.') return { ref: 'working tree', dir: ROOT };
     const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -53,12 +55,15 @@ export function prepareBuilds(refs: string[]): { builds: Build[]; cleanup: () =>
       if (existsSync(dir)) execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' });
       execFileSync('git', ['worktree', 'add', '--detach', '-f', dir, sha], { cwd: ROOT, stdio: 'ignore' });
       added.push(dir);
-      // An old build with other dependencies (nestjs-pino before bb463b7, say) gets its own install.
-      if (readFileSync(join(dir, 'package-lock.json'), 'utf8') === readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) {
-        symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-      } else {
+      // An old build with other dependencies (nestjs-pino before bb463b7, say) gets its own install,
+      // shared with the other builds of the same lockfile.
+      const lock = readFileSync(join(dir, 'package-lock.json'), 'utf8');
+      const modules = lock === readFileSync(join(ROOT, 'package-lock.json'), 'utf8') ? join(ROOT, 'node_modules') : installed.get(lock);
+      if (modules) symlinkSync(modules, join(dir, 'node_modules'), 'dir');
+      else {
         console.error(`installing the dependencies of ${ref} (${sha}) in ${dir}`);
         execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+        installed.set(lock, join(dir, 'node_modules'));
       }
       console.error(`building ${ref} (${sha}) in ${dir}`);
       execFileSync(join(ROOT, 'node_modules/.bin/nest'), ['build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,7 +1,7 @@
 import express, { RequestHandler } from 'express';
 import helmet from 'helmet';
 import { AddressInfo } from 'node:net';
-import { securityHeaders } from './security-headers';
+import { HELMET_OPTIONS, securityHeaders } from './security-headers';
 
 /** The headers of an answer from a real Express app with `middleware` in front of an empty route. */
 async function headersBehind(middleware: RequestHandler): Promise<Record<string, string>> {
@@ -23,9 +23,8 @@ async function headersBehind(middleware: RequestHandler): Promise<Record<string,
 
 describe('securityHeaders', () => {
   it("sets exactly helmet's own headers for our options, plus Cache-Control: no-store", async () => {
-    const options = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
     const ours = await headersBehind(securityHeaders());
-    const helmets = await headersBehind(helmet(options));
+    const helmets = await headersBehind(helmet(HELMET_OPTIONS));
     expect(ours).toEqual({ ...helmets, 'cache-control': 'no-store' });
     expect(Object.keys(helmets).length).toBeGreaterThanOrEqual(12);
     expect(ours['content-security-policy']).not.toContain('upgrade-insecure-requests');

@@ -2,6 +2,12 @@ import { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /**
+ * No upgrade-insecure-requests: the service is often reached over plain HTTP inside a network,
+ * where upgrading the console's and Swagger UI's own requests to https would break them.
+ */
+export const HELMET_OPTIONS = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
+
+/**
  * helmet's defaults (nosniff, frame-ancestors 'self', a same-origin content security policy that
  * Swagger UI works under), and no caching of any answer: they are about people.
  *
@@ -11,9 +17,7 @@ import helmet from 'helmet';
  * exactly helmet's own).
  */
 export function securityHeaders(): RequestHandler {
-  // No upgrade-insecure-requests: the service is often reached over plain HTTP inside a network,
-  // where upgrading the console's and Swagger UI's own requests to https would break them.
-  const headers = headersSetBy(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  const headers = headersSetBy(helmet(HELMET_OPTIONS));
   headers.push(['Cache-Control', 'no-store']);
   return (_request: Request, response: Response, next: NextFunction) => {
     for (const [name, value] of headers) response.setHeader(name, value);
