@@ -63,6 +63,7 @@ export function prepareBuilds(refs: string[]): { builds: Build[]; cleanup: () =>
       else {
         console.error(`installing the dependencies of ${ref} (${sha}) in ${dir}`);
         execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+        if (!existsSync(join(dir, 'node_modules/@nestjs/core'))) throw new Error(`npm ci left no node_modules in ${dir}`);
         installed.set(lock, join(dir, 'node_modules'));
       }
       console.error(`building ${ref} (${sha}) in ${dir}`);

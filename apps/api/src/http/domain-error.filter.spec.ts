@@ -86,7 +86,7 @@ describe('DomainErrorFilter', () => {
     const { status, body } = respond(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(status).toBe(500);
     expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', detail: 'Internal server error', request_id: REQUEST_ID });
-    expect(logged).toHaveBeenCalledWith(expect.stringContaining("TypeError: Cannot read properties of undefined (reading 'x')"));
+    expect(logged).toHaveBeenCalledWith({ request_id: REQUEST_ID, msg: expect.stringContaining("TypeError: Cannot read properties of undefined (reading 'x')") });
     logged.mockRestore();
   });
 });
