@@ -78,20 +78,33 @@ async function serviceWith(runner: ModelRunner, ledger: FakeLedger): Promise<Csv
   return moduleRef.get(CsvScoringService);
 }
 
-/** A sink that takes `delayMs` per write and holds at most one byte, counting the data rows it took. */
-function slowSink(delayMs: number): { output: Writable; taken: () => number; text: () => string } {
+/**
+ * A sink that takes `delayMs` per write and holds at most one byte, counting the data rows it took
+ * and the most writes handed to it and not yet taken.
+ */
+function slowSink(delayMs: number): { output: Writable; taken: () => number; mostPending: () => number } {
   let text = '';
+  let handed = 0;
+  let done = 0;
+  let mostPending = 0;
   const output = new Writable({
     highWaterMark: 1,
-    write(chunk: Buffer, _encoding, done) {
+    write(chunk: Buffer, _encoding, callback) {
       setTimeout(() => {
         text += chunk.toString();
-        done();
+        done++;
+        callback();
       }, delayMs);
     },
   });
+  const write = output.write.bind(output) as (chunk: unknown) => boolean;
+  output.write = ((chunk: unknown) => {
+    handed++;
+    mostPending = Math.max(mostPending, handed - done);
+    return write(chunk);
+  }) as Writable['write'];
   // The header line is not a data row.
-  return { output, taken: () => Math.max(0, text.split('\n').length - 2), text: () => text };
+  return { output, taken: () => Math.max(0, text.split('\n').length - 2), mostPending: () => mostPending };
 }
 
 describe('CsvScoringService', () => {
@@ -138,7 +151,7 @@ describe('CsvScoringService', () => {
     }
   });
 
-  it('holds at most two chunks: chunk N+2 is scored only once the output has taken chunk N', async () => {
+  it('holds at most two chunks: chunk N+2 is scored only once the output has taken chunk N, and hands the output one chunk at a time', async () => {
     // Arrange: fast transactions, an output that takes one write every 15 ms and buffers nothing
     const sink = slowSink(15);
     const takenWhenScored: number[] = [];
@@ -153,6 +166,8 @@ describe('CsvScoringService', () => {
       expect({ chunk, taken: taken >= (chunk - 2) * CHUNK }).toEqual({ chunk, taken: true });
     });
     expect(sink.taken()).toBe(80);
+    // A chunk's rows go to the output only once the output has taken the chunk before
+    expect(sink.mostPending()).toBe(1);
   });
 
   it('when the output closes during a transaction, that chunk commits, nothing after it is stored, and scoring rejects', async () => {
@@ -176,5 +191,20 @@ describe('CsvScoringService', () => {
     expect(runner.chunks).toBeLessThanOrEqual(3);
     const written = parse(text, { columns: true }) as Record<string, string>[];
     expect(written.map((r) => Number(r.row))).toEqual(Array.from({ length: CHUNK }, (_, i) => i + 1));
+  });
+
+  it('when the output closes while a chunk is written, the next chunk, already in its transaction, commits too: at most two chunks stored and not received', async () => {
+    // Arrange: a slow output, destroyed when the second transaction starts (chunk 1 is being written then)
+    const sink = slowSink(30);
+    ledger.onStart = (n) => {
+      if (n === 2) sink.output.destroy();
+    };
+    const service = await serviceWith(runner, ledger);
+    // Act
+    const scoring = service.score({ input: generateCsv(60), output: sink.output });
+    // Assert: chunks 1 and 2 committed, none received, nothing after them stored
+    await expect(scoring).rejects.toBeInstanceOf(CsvOutputClosedError);
+    expect(ledger.transactions).toBe(2);
+    expect(sink.taken()).toBe(0);
   });
 });

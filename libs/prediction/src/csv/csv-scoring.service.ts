@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { ModelRunner } from '@app/inference';
 import { FEATURE_NAMES, FeatureValidationError } from '@app/validation';
 import { PREDICTION_OPTIONS, PredictionModuleOptions } from '../prediction.options';
-import { PredictionService, ScoredItems } from '../prediction.service';
+import { ItemOutcome, PredictionService, ScoredItems } from '../prediction.service';
 import { CSV_OUTPUT_COLUMNS, CsvLayout, outputCell } from './csv-layout';
 import { CsvRecordLimit, CsvRecordTooLongError } from './csv-record-limit';
 
@@ -73,11 +73,11 @@ interface ScoredChunk {
  * Streams a CSV file through the same path as POST /predict/batch: rows are read with
  * backpressure, grouped in chunks of at most CSV_CHUNK_ROWS, each chunk validated item by item and
  * scored (PredictionService.scoreItems), stored in one transaction (storeScored), then written
- * out. Two chunks overlap: while chunk N's transaction runs and its rows are written, chunk N+1 is
- * read, validated and scored; chunk N+1's transaction starts only once chunk N is written. So
- * transactions commit in row order, one at a time, the output gets its rows in order, and at most
- * two chunks are held whatever the file size (one is read only when the output has taken the one
- * before the previous). Bad rows are answered in the `error` column; a header problem is a
+ * out. Chunks overlap, two at a time: chunk N+1's transaction starts as soon as chunk N's has
+ * finished, while chunk N's rows are written; chunk N+2 is read and scored once chunk N is written,
+ * while chunk N+1's transaction runs. So transactions run one at a time and commit in row order,
+ * rows are written in row order, each after its chunk is committed, and at most two chunks are
+ * held whatever the file size. Bad rows are answered in the `error` column; a header problem is a
  * FeatureValidationError before any row is read.
  */
 @Injectable()
@@ -109,14 +109,23 @@ export class CsvScoringService {
       const layout = await this.readHeader(records, limit);
       let row = 0;
       let pending: PendingRow[] = [];
-      // Chunk N's transaction and output write, running while chunk N+1 is read and scored.
-      let storing: Promise<void> | undefined;
-      // The next chunk's transaction starts only once the previous one is written: one at a time, in order.
+      // The last chunk's transaction, and the last chunk's rows written out: two chains, so that
+      // chunk N+1's transaction runs while chunk N is written, and chunk N+2 is read and scored.
+      let committed: Promise<unknown> = Promise.resolve();
+      let written: Promise<void> = Promise.resolve();
       const store = async (chunk: ScoredChunk) => {
-        await storing;
-        storing = this.storeChunk(chunk, layout, out, summary);
-        // Observed when awaited; until then its failure must not count as unhandled.
-        storing.catch(() => undefined);
+        const previousWrite = written;
+        // One transaction at a time, in row order.
+        const stored = committed.then(() => this.storeChunk(chunk, out));
+        // Rows written in row order, each chunk once committed.
+        const ownWrite = Promise.all([stored, previousWrite]).then(([outcomes]) => this.writeChunk(chunk, outcomes, layout, out, summary));
+        committed = stored;
+        written = ownWrite;
+        // Observed when awaited; until then a failure must not count as unhandled.
+        stored.catch(() => undefined);
+        ownWrite.catch(() => undefined);
+        // At most two chunks held: the next one is read only once the one before this one is written.
+        await previousWrite;
       };
       try {
         try {
@@ -138,10 +147,10 @@ export class CsvScoringService {
           summary.stoppedAt = { row: row + 1, reason };
         }
         if (pending.length > 0) await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
-        await storing;
+        await written;
       } catch (error) {
-        // The chunk in flight finishes (committed or rolled back as a whole) before the error goes up.
-        await storing?.catch(() => undefined);
+        // The transaction in flight finishes (committed or rolled back as a whole) before the error goes up.
+        await Promise.allSettled([committed, written]);
         throw error;
       }
       if (summary.stoppedAt) {
@@ -204,11 +213,14 @@ export class CsvScoringService {
     return { rows, problems, itemOf, scored };
   }
 
-  /** Stores a scored chunk in one transaction, then writes its rows out (awaiting the output's drain). */
-  private async storeChunk(chunk: ScoredChunk, layout: CsvLayout, out: CsvWriter, summary: CsvScoringSummary): Promise<void> {
-    // Nothing more is stored once the output has gone away.
+  /** Stores a scored chunk in one transaction, unless the output has gone away. */
+  private async storeChunk(chunk: ScoredChunk, out: CsvWriter): Promise<ItemOutcome[]> {
     out.throwIfClosed();
-    const outcomes = chunk.scored ? await this.predictions.storeScored(chunk.scored) : [];
+    return chunk.scored ? this.predictions.storeScored(chunk.scored) : [];
+  }
+
+  /** Writes a stored chunk's rows out, awaiting the output's drain. */
+  private async writeChunk(chunk: ScoredChunk, outcomes: ItemOutcome[], layout: CsvLayout, out: CsvWriter, summary: CsvScoringSummary): Promise<void> {
     const width = layout.header.length;
     const lines = chunk.rows.map(({ row, record }, i) => {
       // A row with too few or too many fields keeps the columns aligned: padded, or cut to the header.
