@@ -4,7 +4,7 @@
  * one transaction, skips stored idempotency keys and returns each prediction's ids:
  *
  * - `arrays`: one statement, seven parallel arrays (`unnest`), what the service sent before;
- * - `json`: one statement, the entries as one JSON document (`jsonb_to_recordset`), what the
+ * - `json`: one statement, the entries as one JSON document (read with `jsonb_array_elements`), what the
  *   service sends now (it runs the service's own PostgresPredictionWriter);
  * - `copy`: COPY into a temporary staging table, then the same INSERT ... SELECT from it
  *   (four round trips: BEGIN, COPY, INSERT, COMMIT).

@@ -164,14 +164,15 @@ function persistenceSuite(driver: Driver) {
   });
 
   it('a batch of 250 (sent in several JSON slices on PostgreSQL) stores every entry with its own values, in order', async () => {
-    // Arrange: each entry differs in every column the writer maps
+    // Arrange: each entry differs in every column the writer maps; full-precision probabilities,
+    // non-ASCII text, and every fifth entry without contributions
     const entries: NewPredictionRecord[] = Array.from({ length: 250 }, (_, i) => ({
       ...entry,
-      features: { ...entry.features, age: 18 + (i % 40) },
+      features: { ...entry.features, age: 18 + (i % 40), statut_marital: i % 2 ? 'Célibataire' : 'Marié(e)' },
       prediction: (i % 2) as 0 | 1,
-      probability: i / 1000,
+      probability: (i + Math.SQRT2) / 1000,
       threshold: 0.3 + i / 10_000,
-      contributions: { age: i / 7 },
+      contributions: i % 5 === 0 ? null : { age: i / 7 },
       idempotencyKey: i % 3 === 0 ? `slice-${i}` : undefined,
     }));
     // Act
@@ -184,6 +185,9 @@ function persistenceSuite(driver: Driver) {
       await expect(repository.findById(record.id)).resolves.toEqual({ ...record, outcome: null });
     }
     await expect(countRows(dataSource)).resolves.toEqual({ inputs: 250, outputs: 250 });
+    // No contributions is SQL NULL, not a JSON null (a read could not tell the two apart)
+    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM model_outputs WHERE contributions IS NULL');
+    expect(Number(n)).toBe(50);
   });
 
   it('the database itself rejects an output without an existing input', async () => {

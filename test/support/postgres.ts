@@ -33,9 +33,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * Put into every test database's name (letters, digits, `_`), so that runs sharing one server can
+ * tell their databases apart, e.g. TEST_DATABASE_TAG=ci42_.
+ */
+const TAG = process.env.TEST_DATABASE_TAG ?? '';
+if (!/^[a-z0-9_]*$/.test(TAG)) throw new Error(`TEST_DATABASE_TAG must be lower-case letters, digits and _, not ${JSON.stringify(TAG)}`);
+
 /** A fresh, empty database for one test file; `drop` removes it even with open connections. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `attrition_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `attrition_test_${TAG}${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

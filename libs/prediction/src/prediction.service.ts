@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { badRequestBody, YieldBudget } from '@app/common';
+import { badRequestBody, ErrorResponseDto, YieldBudget } from '@app/common';
 import { AttritionScore, ModelManifest, ModelRunner } from '@app/inference';
 import { NewPredictionRecord, PredictionLogRepository, PredictionRecord, RecordOutcome } from '@app/persistence';
 import {
@@ -28,6 +28,27 @@ export interface PredictionOutcome {
   response: PredictionResponseDto;
   replayed: boolean;
 }
+
+interface ValidItem {
+  index: number;
+  request: PredictRequestDto;
+  mapped: MappedFeatures;
+  key?: string;
+}
+
+/** Items of a batch validated and scored, not yet stored (PredictionService.scoreItems). */
+export interface ScoredItems {
+  /** By item index: the answer of an item that failed validation. */
+  readonly rejected: readonly (ItemOutcome | undefined)[];
+  readonly valid: readonly ValidItem[];
+  /** What to store for each valid item, in the order of `valid`. */
+  readonly entries: readonly NewPredictionRecord[];
+}
+
+/** What became of one item of a batch: stored (now, or before under its key), or the error answered for it. */
+export type ItemOutcome =
+  | { status: 200; record: PredictionRecord; replayed: boolean; request: PredictRequestDto; mapped: MappedFeatures }
+  | { status: 400 | 422 | 500; error: ErrorResponseDto };
 
 /** Validate (the pipe, or item by item for batches) -> warn -> infer -> persist -> answer. */
 @Injectable()
@@ -91,31 +112,20 @@ export class PredictionService implements OnModuleInit {
     const limit = this.options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     if (items.length > limit) throw new BatchTooLargeError(limit, items.length);
     const started = performance.now();
+    const outcomes = await this.storeScored(await this.scoreItems(items, (index) => idempotencyKey && `${idempotencyKey}#${index}`));
     const results = new Array<BatchItemResultDto>(items.length);
-    const valid: { index: number; request: PredictRequestDto; mapped: MappedFeatures; key?: string }[] = [];
     const budget = new YieldBudget();
-    for (const [index, item] of items.entries()) {
+    let stored = 0;
+    for (const [index, outcome] of outcomes.entries()) {
       await budget.check();
-      try {
-        const own = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[ITEM_KEY] : undefined;
-        const key = parseIdempotencyKey(own, ITEM_KEY) ?? (idempotencyKey && `${idempotencyKey}#${index}`);
-        const request = await this.validator.validate(PredictRequestDto, item);
-        valid.push({ index, request, mapped: this.mapper.map(request.features), key });
-      } catch (error) {
-        if (!(error instanceof FeatureValidationError)) throw error;
-        results[index] = { index, status: 400, error: badRequestBody(error.message, error.problems) };
+      if (outcome.status !== 200) {
+        results[index] = { index, status: outcome.status, error: outcome.error };
+        continue;
       }
+      stored++;
+      const result = { index, status: 200 as const, result: this.respond(outcome.request, outcome.mapped, outcome.record) };
+      results[index] = outcome.replayed ? { ...result, replayed: true } : result;
     }
-    if (valid.length > 0) {
-      const manifest = this.runner.manifest;
-      const scores = await this.runner.score(valid.map((v) => v.mapped.features));
-      const outcomes = await this.log.recordMany(valid.map((v, i) => toEntry(v.mapped, scores[i], manifest, v.key)));
-      for (const [i, v] of valid.entries()) {
-        await budget.check();
-        results[v.index] = this.itemResult(v.index, v.request, v.mapped, outcomes[i]);
-      }
-    }
-    const stored = results.filter((r) => r.status === 200).length;
     this.logger.log(
       `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected ` +
         `in ${(performance.now() - started).toFixed(1)} ms`,
@@ -123,18 +133,46 @@ export class PredictionService implements OnModuleInit {
     return { stored, rejected: items.length - stored, results };
   }
 
-  private itemResult(index: number, request: PredictRequestDto, mapped: MappedFeatures, outcome: RecordOutcome): BatchItemResultDto {
-    if (!outcome.stored) {
-      // A value the database refuses that validation let through: a bug to fix (the repository logs
-      // its code), reported for this item alone.
-      return { index, status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } };
+  /**
+   * The first half of a batch, with no database work: each item validated (yielding to the event
+   * loop every few milliseconds), mapped, and the valid ones scored in one inference run. An item's
+   * key is its own `idempotency_key`, else `defaultKey(index)`. The caller checks the batch size.
+   */
+  async scoreItems(items: readonly unknown[], defaultKey: (index: number) => string | undefined = () => undefined): Promise<ScoredItems> {
+    const rejected = new Array<ItemOutcome | undefined>(items.length);
+    const valid: ValidItem[] = [];
+    const budget = new YieldBudget();
+    for (const [index, item] of items.entries()) {
+      await budget.check();
+      try {
+        const own = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[ITEM_KEY] : undefined;
+        const key = parseIdempotencyKey(own, ITEM_KEY) ?? defaultKey(index);
+        const request = await this.validator.validate(PredictRequestDto, item);
+        valid.push({ index, request, mapped: this.mapper.map(request.features), key });
+      } catch (error) {
+        if (!(error instanceof FeatureValidationError)) throw error;
+        rejected[index] = { status: 400, error: badRequestBody(error.message, error.problems) };
+      }
     }
-    if (outcome.replayed && !sameFeatures(outcome.record.features, mapped.features)) {
-      const error = new IdempotencyKeyReusedError(`The idempotency key of item ${index}`);
-      return { index, status: 422, error: { statusCode: 422, error: 'Unprocessable Entity', detail: error.message } };
+    if (valid.length === 0) return { rejected, valid, entries: [] };
+    const manifest = this.runner.manifest;
+    const scores = await this.runner.score(valid.map((v) => v.mapped.features));
+    return { rejected, valid, entries: valid.map((v, i) => toEntry(v.mapped, scores[i], manifest, v.key)) };
+  }
+
+  /**
+   * The second half: the scored items stored in one transaction. One outcome per item, in order:
+   * the stored record (or the one stored before under its key, `replayed`), or the error the batch
+   * answers for that item. Rejects when the database is unavailable (nothing of this batch stored,
+   * or its `outcome` says what may be).
+   */
+  async storeScored(scored: ScoredItems): Promise<ItemOutcome[]> {
+    const outcomes = [...scored.rejected];
+    if (scored.valid.length > 0) {
+      const stored = await this.log.recordMany(scored.entries);
+      for (const [i, v] of scored.valid.entries()) outcomes[v.index] = itemOutcome(v, stored[i]);
     }
-    const result = { index, status: 200 as const, result: this.respond(request, mapped, outcome.record) };
-    return outcome.replayed ? { ...result, replayed: true } : result;
+    return outcomes as ItemOutcome[];
   }
 
   private respond(request: PredictRequestDto, mapped: MappedFeatures, record: PredictionRecord): PredictionResponseDto {
@@ -164,6 +202,19 @@ function toEntry(mapped: MappedFeatures, score: AttritionScore, manifest: ModelM
     contributions: score.contributions,
     idempotencyKey,
   };
+}
+
+function itemOutcome({ index, request, mapped }: ValidItem, outcome: RecordOutcome): ItemOutcome {
+  if (!outcome.stored) {
+    // A value the database refuses that validation let through: a bug to fix (the repository logs
+    // its code), reported for this item alone.
+    return { status: 500, error: { statusCode: 500, error: 'Internal Server Error', detail: 'This item could not be stored' } };
+  }
+  if (outcome.replayed && !sameFeatures(outcome.record.features, mapped.features)) {
+    const error = new IdempotencyKeyReusedError(`The idempotency key of item ${index}`);
+    return { status: 422, error: { statusCode: 422, error: 'Unprocessable Entity', detail: error.message } };
+  }
+  return { status: 200, record: outcome.record, replayed: outcome.replayed, request, mapped };
 }
 
 const ENVELOPE_NAMES: ReadonlySet<string> = new Set(['items']);

@@ -4,13 +4,12 @@ import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { ModelRunner } from '@app/inference';
 import { FEATURE_NAMES, FeatureValidationError } from '@app/validation';
-import { PredictBatchResponseDto } from '../predict-batch.dto';
 import { PREDICTION_OPTIONS, PredictionModuleOptions } from '../prediction.options';
-import { PredictionService } from '../prediction.service';
+import { ItemOutcome, PredictionService, ScoredItems } from '../prediction.service';
 import { CSV_OUTPUT_COLUMNS, CsvLayout, outputCell } from './csv-layout';
 import { CsvRecordLimit, CsvRecordTooLongError } from './csv-record-limit';
 
-/** Rows validated, scored and stored together: one predictBatch call, one transaction. */
+/** Rows validated, scored and stored together: one inference run, one transaction. */
 export const CSV_CHUNK_ROWS = 1000;
 /** Most bytes in one record (the header included): a hostile file cannot build a giant line or row. */
 export const CSV_MAX_RECORD_BYTES = 64 * 1024;
@@ -23,7 +22,7 @@ export const CSV_MAX_IDEMPOTENCY_KEY_LENGTH = 100;
 export interface CsvScoringJob {
   /** The CSV file: a header row, then one employee per row. */
   input: Readable;
-  /** Receives the scored CSV, written chunk by chunk, each chunk after it is committed. */
+  /** Receives the scored CSV, written chunk by chunk, in row order, each chunk after it is committed. */
   output: Writable;
   /** Row r (1-based, header not counted) is stored with the idempotency key `<key>:<r>`. */
   idempotencyKey?: string;
@@ -60,12 +59,25 @@ interface PendingRow {
   record: string[];
 }
 
+/** A chunk read, validated and scored, waiting for its transaction. */
+interface ScoredChunk {
+  rows: PendingRow[];
+  /** By position in `rows`: the row's problem before validation (wrong number of fields). */
+  problems: (string | undefined)[];
+  /** By position in `rows`: its index among the items scored, for the rows without a problem. */
+  itemOf: number[];
+  scored?: ScoredItems;
+}
+
 /**
  * Streams a CSV file through the same path as POST /predict/batch: rows are read with
- * backpressure, grouped in chunks of at most CSV_CHUNK_ROWS, each chunk validated item by item,
- * scored and stored in one transaction by PredictionService.predictBatch, then written out. The
- * next chunk is read only once the output has taken the previous one, so memory stays flat
- * whatever the file size. Bad rows are answered in the `error` column; a header problem is a
+ * backpressure, grouped in chunks of at most CSV_CHUNK_ROWS, each chunk validated item by item and
+ * scored (PredictionService.scoreItems), stored in one transaction (storeScored), then written
+ * out. Chunks overlap, two at a time: chunk N+1's transaction starts as soon as chunk N's has
+ * finished, while chunk N's rows are written; chunk N+2 is read and scored once chunk N is written,
+ * while chunk N+1's transaction runs. So transactions run one at a time and commit in row order,
+ * rows are written in row order, each after its chunk is committed, and at most two chunks are
+ * held whatever the file size. Bad rows are answered in the `error` column; a header problem is a
  * FeatureValidationError before any row is read.
  */
 @Injectable()
@@ -97,25 +109,50 @@ export class CsvScoringService {
       const layout = await this.readHeader(records, limit);
       let row = 0;
       let pending: PendingRow[] = [];
+      // The last chunk's transaction, and the last chunk's rows written out: two chains, so that
+      // chunk N+1's transaction runs while chunk N is written, and chunk N+2 is read and scored.
+      let committed: Promise<unknown> = Promise.resolve();
+      let written: Promise<void> = Promise.resolve();
+      const store = async (chunk: ScoredChunk) => {
+        const previousWrite = written;
+        // One transaction at a time, in row order.
+        const stored = committed.then(() => this.storeChunk(chunk, out));
+        // Rows written in row order, each chunk once committed.
+        const ownWrite = Promise.all([stored, previousWrite]).then(([outcomes]) => this.writeChunk(chunk, outcomes, layout, out, summary));
+        committed = stored;
+        written = ownWrite;
+        // Observed when awaited; until then a failure must not count as unhandled.
+        stored.catch(() => undefined);
+        ownWrite.catch(() => undefined);
+        // At most two chunks held: the next one is read only once the one before this one is written.
+        await previousWrite;
+      };
       try {
-        for (let next = await records.next(); !next.done; next = await records.next()) {
-          row++;
-          if (row < startRow) continue;
-          pending.push({ row, record: next.value });
-          if (pending.length === this.chunkRows) {
-            await this.scoreChunk(pending, layout, job.idempotencyKey, out, summary);
-            pending = [];
+        try {
+          for (let next = await records.next(); !next.done; next = await records.next()) {
+            row++;
+            if (row < startRow) continue;
+            pending.push({ row, record: next.value });
+            if (pending.length === this.chunkRows) {
+              await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
+              pending = [];
+            }
           }
+          if (limit.exceeded) summary.stoppedAt = { row: row + 1, reason: syntaxProblem(limit.exceeded)! };
+        } catch (error) {
+          // A syntax error: the rows the parser had read ahead are lost with it, so reading is said
+          // to stop at the first row not answered, which may be a little before the bad one.
+          const reason = syntaxProblem(error);
+          if (reason === undefined) throw error;
+          summary.stoppedAt = { row: row + 1, reason };
         }
-        if (limit.exceeded) summary.stoppedAt = { row: row + 1, reason: syntaxProblem(limit.exceeded)! };
+        if (pending.length > 0) await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
+        await written;
       } catch (error) {
-        // A syntax error: the rows the parser had read ahead are lost with it, so reading is said
-        // to stop at the first row not answered, which may be a little before the bad one.
-        const reason = syntaxProblem(error);
-        if (reason === undefined) throw error;
-        summary.stoppedAt = { row: row + 1, reason };
+        // The transaction in flight finishes (committed or rolled back as a whole) before the error goes up.
+        await Promise.allSettled([committed, written]);
+        throw error;
       }
-      await this.scoreChunk(pending, layout, job.idempotencyKey, out, summary);
       if (summary.stoppedAt) {
         const { row: at, reason } = summary.stoppedAt;
         const blank = layout.header.map(() => '');
@@ -157,19 +194,13 @@ export class CsvScoringService {
     return CsvLayout.fromHeader(first.value, contract, CSV_MAX_COLUMNS);
   }
 
-  private async scoreChunk(
-    pending: PendingRow[],
-    layout: CsvLayout,
-    key: string | undefined,
-    out: CsvWriter,
-    summary: CsvScoringSummary,
-  ): Promise<void> {
-    if (pending.length === 0) return;
+  /** Validates and scores a chunk, storing nothing. */
+  private async scoreChunk(rows: PendingRow[], layout: CsvLayout, key: string | undefined, out: CsvWriter): Promise<ScoredChunk> {
     out.throwIfClosed();
     const items: unknown[] = [];
-    const itemOf = new Array<number>(pending.length);
-    const problems = new Array<string | undefined>(pending.length);
-    pending.forEach(({ row, record }, i) => {
+    const itemOf = new Array<number>(rows.length);
+    const problems = new Array<string | undefined>(rows.length);
+    rows.forEach(({ row, record }, i) => {
       const item = layout.toItem(record);
       if ('problem' in item) {
         problems[i] = item.problem;
@@ -178,19 +209,30 @@ export class CsvScoringService {
       itemOf[i] = items.length;
       items.push(key === undefined ? { features: item.features } : { features: item.features, idempotency_key: `${key}:${row}` });
     });
-    const batch: PredictBatchResponseDto | undefined = items.length > 0 ? await this.predictions.predictBatch({ items }) : undefined;
+    const scored = items.length > 0 ? await this.predictions.scoreItems(items) : undefined;
+    return { rows, problems, itemOf, scored };
+  }
+
+  /** Stores a scored chunk in one transaction, unless the output has gone away. */
+  private async storeChunk(chunk: ScoredChunk, out: CsvWriter): Promise<ItemOutcome[]> {
+    out.throwIfClosed();
+    return chunk.scored ? this.predictions.storeScored(chunk.scored) : [];
+  }
+
+  /** Writes a stored chunk's rows out, awaiting the output's drain. */
+  private async writeChunk(chunk: ScoredChunk, outcomes: ItemOutcome[], layout: CsvLayout, out: CsvWriter, summary: CsvScoringSummary): Promise<void> {
     const width = layout.header.length;
-    const lines = pending.map(({ row, record }, i) => {
+    const lines = chunk.rows.map(({ row, record }, i) => {
       // A row with too few or too many fields keeps the columns aligned: padded, or cut to the header.
       const cells = Array.from({ length: width }, (_, c) => outputCell(record[c] ?? ''));
-      const answer = problems[i] === undefined ? batch!.results[itemOf[i]] : undefined;
-      if (answer?.status === 200 && answer.result) {
+      const outcome = chunk.problems[i] === undefined ? outcomes[chunk.itemOf[i]] : undefined;
+      if (outcome?.status === 200) {
         summary.stored++;
-        const { id, input_id, probability, prediction } = answer.result;
-        return [...cells, row, id, input_id, probability, prediction, ''];
+        const { id, inputId, probability, prediction } = outcome.record;
+        return [...cells, row, id, inputId, probability, prediction, ''];
       }
       summary.rejected++;
-      return [...cells, row, '', '', '', '', problems[i] ?? answer?.error?.detail ?? 'This row could not be scored'];
+      return [...cells, row, '', '', '', '', chunk.problems[i] ?? outcome?.error.detail ?? 'This row could not be scored'];
     });
     summary.rows += lines.length;
     await out.write(layout, lines);
