@@ -68,6 +68,19 @@ describe('logs at the default log level (LOG_LEVEL unset)', () => {
     expect(text).not.toContain('not-a-configured-key-0001');
   });
 
+  it('puts the batch line and the CSV file line under their request ids', async () => {
+    await request(api().url).post('/predict/batch').set('X-Request-Id', 'batch-0001').send({ items: [{ features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE }] }).expect(200);
+    const header = Object.keys(EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE).join(',');
+    const row = Object.values(EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE).join(',');
+    await request(api().url).post('/predict/csv').set('X-Request-Id', 'csv-0001').set('Content-Type', 'text/csv').send(`${header}\n${row}\n`).expect(200);
+    expect(sink.forRequest('batch-0001').filter((line) => line.context === 'PredictionService').map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^batch of 1: 1 stored, 0 rejected in /),
+    ]);
+    expect(sink.forRequest('csv-0001').filter((line) => line.context === 'CsvScoringService').map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^csv file: 1 rows, 1 stored, 0 rejected in /),
+    ]);
+  });
+
   it('makes a UUID when the request has no id, or one that is too long or of unsafe characters', async () => {
     for (const sent of [undefined, 'x'.repeat(129), 'id with spaces', 'id"quote', 'ünï']) {
       const call = request(api().url).get('/health/live');

@@ -104,7 +104,8 @@ export class PredictionController {
   predictBatch(
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
+    @RequestId() requestId: string | undefined,
   ): Promise<PredictBatchResponseDto> {
-    return this.predictions.predictBatch(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name));
+    return this.predictions.predictBatch(body, parseIdempotencyKey(key, IDEMPOTENCY_HEADER.name), requestId);
   }
 }

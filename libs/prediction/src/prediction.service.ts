@@ -107,7 +107,7 @@ export class PredictionService implements OnModuleInit {
    * yields to the event loop every few milliseconds, so a large batch never holds up the requests
    * of other clients for long.
    */
-  async predictBatch(body: unknown, idempotencyKey?: string): Promise<PredictBatchResponseDto> {
+  async predictBatch(body: unknown, idempotencyKey?: string, requestId?: string): Promise<PredictBatchResponseDto> {
     const items = batchItems(body);
     const limit = this.options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
     if (items.length > limit) throw new BatchTooLargeError(limit, items.length);
@@ -126,10 +126,10 @@ export class PredictionService implements OnModuleInit {
       const result = { index, status: 200 as const, result: this.respond(outcome.request, outcome.mapped, outcome.record) };
       results[index] = outcome.replayed ? { ...result, replayed: true } : result;
     }
-    this.logger.log(
-      `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected ` +
-        `in ${(performance.now() - started).toFixed(1)} ms`,
-    );
+    this.logger.log({
+      request_id: requestId,
+      msg: `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected in ${(performance.now() - started).toFixed(1)} ms`,
+    });
     return { stored, rejected: items.length - stored, results };
   }
 

@@ -13,7 +13,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { ErrorResponseDto, PredictKeyRequired } from '@app/common';
+import { ErrorResponseDto, PredictKeyRequired, RequestId } from '@app/common';
 import { FeatureValidationError } from '@app/validation';
 import { parseIdempotencyKey } from '../idempotency';
 import { CSV_CHUNK_ROWS, CSV_MAX_COLUMNS, CSV_MAX_IDEMPOTENCY_KEY_LENGTH, CSV_MAX_RECORD_BYTES, CsvScoringService } from './csv-scoring.service';
@@ -80,6 +80,7 @@ export class CsvScoringController {
     @Res() response: Response,
     @Headers('idempotency-key') key: string | undefined,
     @Query('start_row') startRow: unknown,
+    @RequestId() requestId: string | undefined,
   ): Promise<void> {
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
@@ -91,6 +92,7 @@ export class CsvScoringController {
         input: request,
         output: response,
         idempotencyKey,
+        requestId,
         startRow: parseStartRow(startRow),
         beforeFirstWrite: () => {
           response.status(200);
@@ -102,7 +104,7 @@ export class CsvScoringController {
       // status is gone: closing the connection without the final chunk tells the client the file
       // is incomplete; every row it received is stored.
       if (!response.headersSent) throw error;
-      this.logger.warn(`csv file cut short: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn({ request_id: requestId, msg: `csv file cut short: ${error instanceof Error ? error.message : String(error)}` });
       response.destroy();
     }
   }

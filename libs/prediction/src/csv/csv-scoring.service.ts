@@ -26,6 +26,8 @@ export interface CsvScoringJob {
   output: Writable;
   /** Row r (1-based, header not counted) is stored with the idempotency key `<key>:<r>`. */
   idempotencyKey?: string;
+  /** The HTTP request's id, for the file's log line. */
+  requestId?: string;
   /**
    * First data row to score (1-based); earlier rows are read but neither scored nor written.
    * @default 1
@@ -159,10 +161,12 @@ export class CsvScoringService {
         await out.write(layout, [[...blank, at, '', '', '', '', `Reading stopped at row ${at}: ${reason}; this row and the rest of the file were not scored`]]);
       }
       await out.end(layout);
-      this.logger.log(
-        `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.rejected} rejected` +
+      this.logger.log({
+        request_id: job.requestId,
+        msg:
+          `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.rejected} rejected` +
           `${summary.stoppedAt ? `, stopped at row ${summary.stoppedAt.row}` : ''} in ${(performance.now() - started).toFixed(0)} ms`,
-      );
+      });
       return summary;
     } finally {
       // Whatever is left of the input is discarded, so an HTTP client still sending reads the answer.
