@@ -8,7 +8,10 @@
  * - BENCH_REFS: comma-separated git refs to build in worktrees and measure in the same run; `.` is
  *   the working tree (built by `npm run bench`). Default `.`. Example: BENCH_REFS=c3ee968,.
  * - BENCH_WORKERS: comma-separated WORKERS values, each measured for every ref. Default `1`.
- * - BENCH_DURATION: seconds per timed point (default 10). BENCH_SEQUENTIAL (default 2,000),
+ * - BENCH_DURATION: seconds per timed point (default 10). BENCH_ROUNDS: how many times each timed
+ *   point is measured on every service, round after round (default 1); the table shows the round
+ *   with the median requests/s and the range over the rounds, so that one busy moment of a shared
+ *   machine cannot decide a comparison. BENCH_SEQUENTIAL (default 2,000),
  *   BENCH_FIXED_PREDICTS (20,000) and BENCH_FIXED_BATCHES (20): sizes of the untimed points.
  *   BENCH_BUILD_DIR: keep the worktree builds there for later runs. BENCH_PORT: first port (default 3441;
  *   the floors take the ports below it). BENCH_FLOORS: which floors (default all four:
@@ -49,6 +52,7 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1').split(',').map(Number);
 const SEQUENTIAL_REQUESTS = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const FIXED_PREDICTS = Number(process.env.BENCH_FIXED_PREDICTS ?? 20_000);
 const FIXED_BATCHES = Number(process.env.BENCH_FIXED_BATCHES ?? 20);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const FLOOR_LABELS: Record<string, string> = {
   node: 'floor: bare Node.js server',
   express: 'floor: Express 5 + express.json',
@@ -85,6 +89,8 @@ interface Row {
   stored?: number;
   answered?: number;
   slack?: number;
+  /** With BENCH_ROUNDS > 1: the range of requests/s and CPU per request over the rounds. */
+  spread?: string;
 }
 
 async function main(): Promise<void> {
@@ -179,8 +185,13 @@ async function main(): Promise<void> {
         slack: 0,
       });
     }
-    for (const service of services) await point(service, '/predict', 32, 1, single, { duration: DURATION });
-    for (const service of services) await point(service, '/predict/batch', 2, 1000, batch, { duration: DURATION });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const service of services) await point(service, '/predict', 32, 1, single, { duration: DURATION });
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const service of services) await point(service, '/predict/batch', 2, 1000, batch, { duration: DURATION });
+    }
+    for (const name of ['/predict', '/predict/batch']) medianRound(rows, name);
     // Fixed amounts, so that every request sent is also answered: rows must equal the 200s exactly.
     for (const service of services) await point(service, '/predict (fixed amount)', 32, 1, single, { amount: FIXED_PREDICTS });
     for (const service of services) await point(service, '/predict/batch (fixed amount)', 2, 1000, batch, { amount: FIXED_BATCHES });
@@ -244,6 +255,23 @@ async function startService(build: Build, workers: number, port: number, childre
   return { label: `${build.ref}, WORKERS=${workers}`, child, url: `http://127.0.0.1:${port}`, database, databaseUrl: url };
 }
 
+/** Replaces each service's rows of `point` (one per round) by the round with the median requests/s. */
+function medianRound(rows: Row[], point: string): void {
+  const rounds = new Map<string, Row[]>();
+  for (const row of rows.filter((r) => r.point === point)) rounds.set(row.service, [...(rounds.get(row.service) ?? []), row]);
+  for (const measured of rounds.values()) {
+    if (measured.length < 2) continue;
+    const median = [...measured].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor((measured.length - 1) / 2)];
+    const range = (values: number[]) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
+    median.spread = `median of ${measured.length} rounds; ${range(measured.map((r) => r.requestsPerSecond))} req/s, ` +
+      `${range(measured.map((r) => r.cpuPerRequest ?? 0))} µs CPU/request`;
+    // Every round counts for the checks: a non-200 or a lost row in any round fails the bench.
+    median.failed = Math.max(...measured.map((r) => r.failed));
+    if (measured.some((r) => !(r.stored! >= r.answered! && r.stored! <= r.answered! + r.slack!))) median.stored = -1;
+    for (const row of measured) if (row !== median) rows.splice(rows.indexOf(row), 1);
+  }
+}
+
 function print(rows: Row[]): void {
   const uptime = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`\nnpm run bench, ${new Date().toISOString()}: BENCH_REFS=${REFS.join(',')} BENCH_WORKERS=${WORKERS.join(',')} ` +
@@ -256,7 +284,7 @@ function print(rows: Row[]): void {
   for (const r of sorted) {
     const check = r.stored === undefined ? '' :
       `${r.stored} / ${r.answered} ${r.stored >= r.answered! && r.stored <= r.answered! + r.slack! ? 'ok' : 'FAIL'}${r.slack ? ` (slack ≤ ${r.slack})` : ' (exact)'}`;
-    console.log(`| ${r.service} | ${r.point} | ${r.connections} | ${r.items} | ${r.requestsPerSecond.toFixed(0)} | ${r.predictionsPerSecond.toFixed(0)} | ` +
+    console.log(`| ${r.service} | ${r.point}${r.spread ? ` (${r.spread})` : ''} | ${r.connections} | ${r.items} | ${r.requestsPerSecond.toFixed(0)} | ${r.predictionsPerSecond.toFixed(0)} | ` +
       `${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(0) ?? ''} | ${r.cpuPerItem?.toFixed(1) ?? ''} | ` +
       `${r.eventLoop ? `${r.eventLoop.max.toFixed(1)} / ${r.eventLoop.p99.toFixed(1)}` : ''} | ${r.failed} | ${check} |`);
   }
