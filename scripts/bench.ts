@@ -280,7 +280,9 @@ function print(rows: Row[]): void {
   console.log('| build | point | connections | items/request | requests/s | predictions/s | p50 ms | p99 ms | CPU µs/request | CPU µs/prediction | event-loop delay max / p99 ms | non-200 | rows stored / answered |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const order = (r: Row) => ['/predict sequential', '/predict', '/predict (fixed amount)', '/predict/batch', '/predict/batch (fixed amount)'].indexOf(r.point);
-  const sorted = [...rows].sort((a, b) => order(a) - order(b));
+  // Services in the order they were started (the floors first), whichever round a median came from.
+  const services = [...new Set(rows.map((r) => r.service))];
+  const sorted = [...rows].sort((a, b) => order(a) - order(b) || services.indexOf(a.service) - services.indexOf(b.service));
   for (const r of sorted) {
     const check = r.stored === undefined ? '' :
       `${r.stored} / ${r.answered} ${r.stored >= r.answered! && r.stored <= r.answered! + r.slack! ? 'ok' : 'FAIL'}${r.slack ? ` (slack ≤ ${r.slack})` : ' (exact)'}`;
@@ -288,7 +290,7 @@ function print(rows: Row[]): void {
       `${r.p50} | ${r.p99} | ${r.cpuPerRequest?.toFixed(0) ?? ''} | ${r.cpuPerItem?.toFixed(1) ?? ''} | ` +
       `${r.eventLoop ? `${r.eventLoop.max.toFixed(1)} / ${r.eventLoop.p99.toFixed(1)}` : ''} | ${r.failed} | ${check} |`);
   }
-  const first = rows.find((r) => r.point === '/predict');
+  const first = sorted.find((r) => r.point === '/predict');
   if (first && rows.filter((r) => r.point === '/predict').length > 1) {
     console.log('\n| build | /predict c=32 vs first build | CPU/request vs first build | fixed-amount batch predictions/s vs first build |');
     console.log('|---|---|---|---|');
@@ -296,7 +298,7 @@ function print(rows: Row[]): void {
     const BATCH = '/predict/batch (fixed amount)';
     const firstBatch = rows.find((r) => r.point === BATCH && r.service === first.service)!;
     const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
-    for (const r of rows.filter((x) => x.point === '/predict')) {
+    for (const r of sorted.filter((x) => x.point === '/predict')) {
       const b = rows.find((x) => x.point === BATCH && x.service === r.service)!;
       console.log(`| ${r.service} | ${ratio(r.requestsPerSecond, first.requestsPerSecond)} | ` +
         `${ratio(r.cpuPerRequest!, first.cpuPerRequest!)} | ${ratio(b.predictionsPerSecond, firstBatch.predictionsPerSecond)} |`);
