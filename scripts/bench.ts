@@ -35,6 +35,7 @@ import {
   SERVICE_PROBE,
   EventLoopDelay,
   load,
+  LoadResult,
   prepareBuilds,
   reportEventLoop,
   resetEventLoop,
@@ -136,17 +137,7 @@ async function main(): Promise<void> {
       const eventLoop = await reportEventLoop(service.child);
       const stored = (await settledRows(service.databaseUrl)) - before;
       const row: Row = {
-        service: service.label,
-        point: name,
-        connections,
-        items,
-        requestsPerSecond: result.ok / result.seconds,
-        predictionsPerSecond: (result.ok * items) / result.seconds,
-        p50: String(result.p50),
-        p99: String(result.p99),
-        cpuPerRequest: result.ok > 0 ? (cpu * 1e6) / result.ok : undefined,
-        cpuPerItem: result.ok > 0 ? (cpu * 1e6) / (result.ok * items) : undefined,
-        failed: result.failed,
+        ...loadRow(service.label, name, connections, items, result, cpu),
         eventLoop,
         stored,
         answered: result.ok * items,
@@ -202,19 +193,7 @@ async function main(): Promise<void> {
         const cpuBefore = cpuSeconds(floor.child.pid!);
         const result = await load(floor.url, connections, body, { duration: DURATION });
         const cpu = cpuSeconds(floor.child.pid!) - cpuBefore;
-        rows.push({
-          service: floor.label,
-          point: items === 1 ? '/ (single body)' : '/ (1,000-item body)',
-          connections,
-          items,
-          requestsPerSecond: result.ok / result.seconds,
-          predictionsPerSecond: (result.ok * items) / result.seconds,
-          p50: String(result.p50),
-          p99: String(result.p99),
-          cpuPerRequest: result.ok > 0 ? (cpu * 1e6) / result.ok : undefined,
-          cpuPerItem: result.ok > 0 ? (cpu * 1e6) / (result.ok * items) : undefined,
-          failed: result.failed,
-        });
+        rows.push(loadRow(floor.label, items === 1 ? '/ (single body)' : '/ (1,000-item body)', connections, items, result, cpu));
       }
     }
 
@@ -253,6 +232,23 @@ async function startService(build: Build, workers: number, port: number, childre
   const child = await start(join(build.dir, 'dist/apps/api/src/main.js'), build.dir, serviceEnv(port, url, workers), SERVICE_PROBE, true);
   children.push(child);
   return { label: `${build.ref}, WORKERS=${workers}`, child, url: `http://127.0.0.1:${port}`, database, databaseUrl: url };
+}
+
+/** The figures of one autocannon point, with the process's CPU seconds spent during it. */
+function loadRow(service: string, point: string, connections: number, items: number, result: LoadResult, cpu: number): Row {
+  return {
+    service,
+    point,
+    connections,
+    items,
+    requestsPerSecond: result.ok / result.seconds,
+    predictionsPerSecond: (result.ok * items) / result.seconds,
+    p50: String(result.p50),
+    p99: String(result.p99),
+    cpuPerRequest: result.ok > 0 ? (cpu * 1e6) / result.ok : undefined,
+    cpuPerItem: result.ok > 0 ? (cpu * 1e6) / (result.ok * items) : undefined,
+    failed: result.failed,
+  };
 }
 
 /** Replaces each service's rows of `point` (one per round) by the round with the median requests/s. */
