@@ -70,11 +70,12 @@ const [OPEN, COMMA, CLOSE] = ['[', ',', ']'].map((c) => Buffer.from(c));
 
 /**
  * The entries as one JSON array, in UTF-8, preceded by jsonb's version byte: pg sends a Buffer
- * parameter as is, in binary format, and PostgreSQL parses it as it would the text. A large batch (1,000 entries are ~3 MB) is serialised
- * slice by slice, giving the event loop back between slices once a few milliseconds have passed,
- * so other requests are not held up by one long JSON.stringify. Each slice is encoded to bytes as
- * soon as it is made and the bytes are concatenated: joining the slices' strings instead (then
- * flattened and encoded again by pg) cost twice the CPU, 46 against 23 µs per entry (measured).
+ * parameter as is, in binary format, and PostgreSQL parses it as it would the text. A large batch
+ * (1,000 entries are ~3 MB) is serialised slice by slice, giving the event loop back between
+ * slices once a few milliseconds have passed, so other requests are not held up by one long
+ * JSON.stringify. Each slice is encoded to bytes as soon as it is made and the bytes are
+ * concatenated: joining the slices' strings instead (then flattened and encoded again by pg) cost
+ * twice the CPU, 46 against 23 µs per entry (measured).
  */
 export async function toJsonDocument(entries: readonly NewPredictionRecord[]): Promise<Buffer> {
   const budget = new YieldBudget();
