@@ -275,7 +275,7 @@ function print(rows: Row[]): void {
     `DATABASE_GROUP_COMMIT=${process.env.DATABASE_GROUP_COMMIT ?? 'true'}; load average before the table: ${uptime}\n`);
   console.log('| build | point | connections | items/request | requests/s | predictions/s | p50 ms | p99 ms | CPU µs/request | CPU µs/prediction | event-loop delay max / p99 ms | non-200 | rows stored / answered |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  const order = (r: Row) => ['/predict sequential', '/predict', '/predict (fixed amount)', '/predict/batch', '/predict/batch (fixed amount)'].indexOf(r.point);
+  const order = (r: Row) => ['/ (single body)', '/ (1,000-item body)', '/predict sequential', '/predict', '/predict (fixed amount)', '/predict/batch', '/predict/batch (fixed amount)'].indexOf(r.point);
   // Services in the order they were started (the floors first), whichever round a median came from.
   const services = [...new Set(rows.map((r) => r.service))];
   const sorted = [...rows].sort((a, b) => order(a) - order(b) || services.indexOf(a.service) - services.indexOf(b.service));
