@@ -29,7 +29,7 @@ export function securityHeaders(): RequestHandler {
  * The headers a middleware sets when it answers nothing itself and reads nothing of the request.
  * It must call next at once and only set or remove headers; anything else fails the start-up.
  */
-function headersSetBy(middleware: (request: Request, response: Response, next: (error?: unknown) => void) => void): [string, string][] {
+export function headersSetBy(middleware: (request: Request, response: Response, next: (error?: unknown) => void) => void): [string, string][] {
   const set = new Map<string, string>();
   let passed = false;
   const recorder = {
