@@ -105,14 +105,21 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 /** What happened to one request. */
 export type Outcome =
-  | { kind: 'answered'; status: number; body: string; connectionClose: boolean; ms: number }
+  | { kind: 'answered'; status: number; body: string; connectionClose: boolean; retryAfter?: string; ms: number }
   /** Never reached the server: the listener was closed (connection refused). */
   | { kind: 'refused' }
   /** The request was written to a connection that then failed without an answer (or gave none: TIMEOUT). */
   | { kind: 'reset'; code: string; ms: number };
 
 /** One HTTP/1.1 request over a keep-alive agent, classified as answered, refused or reset. */
-export function send(agent: Agent, port: number, method: string, path: string, body?: unknown): Promise<Outcome> {
+export function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const started = performance.now();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve) => {
@@ -124,7 +131,7 @@ export function send(agent: Agent, port: number, method: string, path: string, b
         method,
         path,
         agent,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
       },
       (res) => {
         let text = '';
@@ -136,6 +143,7 @@ export function send(agent: Agent, port: number, method: string, path: string, b
             status: res.statusCode ?? 0,
             body: text,
             connectionClose: res.headers.connection === 'close',
+            retryAfter: res.headers['retry-after'],
             ms: performance.now() - started,
           }),
         );

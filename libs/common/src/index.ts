@@ -5,6 +5,7 @@ export { optionsProvider } from './module-options';
 export { ShutdownModule, ShutdownState } from './shutdown';
 export type { AsyncModuleOptions } from './module-options';
 export type { MicroBatcherOptions } from './micro-batcher';
+export { RepeatedWarning } from './repeated-warning';
 export { YieldBudget } from './yield-budget';
 export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly, PredictKeyRequired } from './api-keys';
 export type { ApiKeysOptions } from './api-keys';

@@ -7,6 +7,7 @@ import { entitiesFor } from './entities';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { PersistenceModuleOptions } from './persistence.options';
 import { SQLITE_BUSY_TIMEOUT_MS } from './sqlite-busy-retry';
+import { SupervisedPgClient } from './supervised-pg-client';
 
 export const DEFAULT_SQLITE_PATH = 'data/attrition.sqlite';
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
@@ -15,11 +16,13 @@ const CLIENT_TIMEOUT_MARGIN_MS = 250;
 
 /**
  * Settings of every PostgreSQL pool of the service (TypeORM's and the prediction writer's), so
- * that no call can wait longer than the connect timeout plus the statement timeout.
+ * that no call can wait longer than the connect timeout plus the statement timeout, and no
+ * connection can end the process when the server ends it (SupervisedPgClient).
  */
 export function postgresPoolConfig(options: PersistenceModuleOptions): PoolConfig {
   const statementTimeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   return {
+    Client: SupervisedPgClient,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
     // 0 (the migration CLI): no limit, as in PostgreSQL.

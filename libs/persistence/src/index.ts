@@ -27,3 +27,6 @@ export type {
 export { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from './persistence.errors';
 export type { WriteOutcome } from './persistence.errors';
 export { RetentionService } from './retention.service';
+// Every PostgreSQL connection of the service (a future LISTEN connection too) is made with these.
+export { postgresPoolConfig } from './data-source.options';
+export { SupervisedPgClient } from './supervised-pg-client';

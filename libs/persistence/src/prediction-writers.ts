@@ -8,6 +8,7 @@ import { WriteOutcome } from './persistence.errors';
 import { PersistenceModuleOptions } from './persistence.options';
 import { auditedAttributes } from './model-input.entity';
 import { retryWhileBusy } from './sqlite-busy-retry';
+import { lostConnectionError } from './supervised-pg-client';
 import { fromSqliteTime } from './sqlite-time';
 
 /** A write that failed, with whether it may have been committed anyway. */
@@ -113,7 +114,8 @@ export class PostgresPredictionWriter implements PredictionWriter {
 
   constructor(options: PersistenceModuleOptions) {
     this.pool = new Pool({ connectionString: options.url, ...postgresPoolConfig(options) });
-    // An idle client whose connection drops emits 'error' on the pool; the pool discards it.
+    // An idle client whose connection drops emits 'error' on the pool, which discards it; the
+    // client itself has logged it (SupervisedPgClient).
     this.pool.on('error', () => undefined);
   }
 
@@ -126,6 +128,12 @@ export class PostgresPredictionWriter implements PredictionWriter {
     } catch (error) {
       // Nothing was sent: the statement cannot have run.
       throw new WriteFailure(error, 'not-stored');
+    }
+    const lostWith = lostConnectionError(client);
+    if (lostWith) {
+      // The server ended this session after it was handed out: pg would refuse the query unsent.
+      client.release(lostWith);
+      throw new WriteFailure(lostWith, 'not-stored');
     }
     let rows: InsertedRow[];
     try {

@@ -1,12 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { badRequestBody, ErrorItemDto, ErrorResponseDto, requestIdOf } from '@app/common';
+import { badRequestBody, ErrorItemDto, ErrorResponseDto, RepeatedWarning, requestIdOf } from '@app/common';
 import { ModelNotReadyError } from '@app/inference';
 import { DatabaseUnavailableError, InputNotFoundError, PredictionNotFoundError } from '@app/persistence';
 import { BatchTooLargeError, IdempotencyKeyReusedError } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
 import { MalformedJsonError } from './malformed-json.error';
-import { RepeatedWarning } from './repeated-warning';
 
 /** Seconds a client is asked to wait after a 503. */
 export const RETRY_AFTER_SECONDS = '5';
