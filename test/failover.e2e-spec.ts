@@ -197,6 +197,7 @@ describeWithPostgres('PostgreSQL ends the sessions under load (failover, switcho
       );
       expect(rows.filter((row) => !mayBeStored.has(row.idempotency_key))).toEqual([]);
       expect(orphanInputs).toBe(0);
+      process.stdout.write(`\nFailover, WORKERS=${workers}: ${rows.length} rows checked (${ok.length} answered 200, ${rows.length - ok.length} of ${mayBeStored.size - ok.length} "unknown" committed)\n`);
     });
 
     it(`is ready again within ${READY_WITHIN_MS} ms of PostgreSQL accepting connections after an immediate stop`, () => {
