@@ -44,6 +44,7 @@ describe('configuration', () => {
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1_000,
+      maxConnectionsPerClient: 100,
       trustProxy: false,
       rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
     });
@@ -56,6 +57,8 @@ describe('configuration', () => {
       'uniquelocal',
     ]);
     expect(withEnv({ TRUST_PROXY: 'false' }, httpConfig).trustProxy).toBe(false);
+    expect(withEnv({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '0' }, httpConfig).maxConnectionsPerClient).toBe(0);
+    expect(withEnv({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '20' }, httpConfig).maxConnectionsPerClient).toBe(20);
     expect(withEnv({}, databaseConfig).retention).toBeUndefined();
     expect(withEnv({ RETENTION_DAYS: '30' }, databaseConfig).retention).toEqual({ days: 30, intervalMs: 3_600_000 });
   });
@@ -68,6 +71,8 @@ describe('configuration', () => {
     [httpConfig, { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [httpConfig, { TRUST_PROXY: 'loopback,proxy.internal' }, 'TRUST_PROXY'],
     [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: '-1' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
+    [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: 'many' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
     [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
     [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [appConfig, { PORT: 'eighty' }, 'PORT'],

@@ -58,6 +58,9 @@ class HttpEnv {
   @IsOptional() @IsInt() @Min(1) @Max(1000000)
   HTTP_MAX_CONNECTIONS?: number;
 
+  @IsOptional() @IsInt() @Min(0) @Max(1000000)
+  HTTP_MAX_CONNECTIONS_PER_CLIENT?: number;
+
   @IsOptional() @IsInt() @Min(1000) @Max(86400000)
   RATE_LIMIT_WINDOW_MS?: number;
 
@@ -83,6 +86,12 @@ export interface HttpConfig {
   keepAliveTimeoutMs: number;
   /** Most open connections; more are refused. */
   maxConnections: number;
+  /**
+   * Most open connections from one client (its socket peer address; an IPv6 /56), per process; more
+   * are answered 429 with Retry-After and closed. Trusted proxies (`trustProxy`) are exempt: they
+   * carry many clients and enforce their own limits. 0: no per-client cap.
+   */
+  maxConnectionsPerClient: number;
   /**
    * Express's `trust proxy`: which peers may say, in X-Forwarded-For, who the client is. false
    * (default): nobody, the client is the socket peer, and a forwarded header is ignored. A list of
@@ -110,6 +119,7 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
     keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
     maxConnections: env.HTTP_MAX_CONNECTIONS ?? 1_000,
+    maxConnectionsPerClient: env.HTTP_MAX_CONNECTIONS_PER_CLIENT ?? 100,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,
