@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { ShutdownState } from '@app/common';
@@ -124,11 +128,12 @@ async function expectDrained(run: Run, databaseUrl: string, label: string): Prom
   expect(drainMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
 }
 
+// Once for the file: every built-app test below runs what production runs.
+beforeAll(() => buildApp(), 180_000);
+
 describeWithPostgres('draining shutdown of the built app (real processes, sockets and PostgreSQL)', () => {
   let database: TestDatabase | undefined;
   let app: ChildApp | undefined;
-
-  beforeAll(() => buildApp(), 180_000);
 
   afterEach(async () => {
     app?.kill();
@@ -161,6 +166,52 @@ describeWithPostgres('draining shutdown of the built app (real processes, socket
 
     const run = await sigtermUnderLoad(primary);
     await expectDrained(run, database!.url, `WORKERS=2${unshareAvailable ? ', PID 1' : ''}`);
+  });
+});
+
+describe('SIGTERM closes an idle keep-alive connection after the grace period (built app)', () => {
+  let dir: string;
+  let app: ChildApp | undefined;
+  afterEach(() => {
+    app?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('closes it cleanly and exits 0, instead of cutting it at the deadline', async () => {
+    // Arrange: the keep-alive timeout far beyond the shutdown's, so that only the drain's grace close can end the connection.
+    dir = mkdtempSync(join(tmpdir(), 'attrition-shutdown-'));
+    app = await startBuiltApp({
+      SQLITE_PATH: join(dir, 'attrition.sqlite'),
+      WORKERS: '1',
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '600000',
+    });
+    await app.listening(1);
+    const socket = connect(app.port, '127.0.0.1');
+    const ended = new Promise<string>((resolve) => {
+      socket.once('end', () => resolve('closed by the server'));
+      socket.once('error', (error: NodeJS.ErrnoException) => resolve(`error: ${error.code}`));
+    });
+    let received = '';
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes('{"status":"ok"}')) resolve();
+      }),
+    );
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await answered;
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(received).not.toMatch(/Connection: close/i);
+
+    // Act: the connection is idle when the signal comes.
+    process.kill(app.pid, 'SIGTERM');
+    const exit = await app.exited;
+
+    // Assert: without the grace close the connection would stay open until the deadline, be cut, and the exit code be 1.
+    await expect(ended).resolves.toBe('closed by the server');
+    expect(app.output()).not.toMatch(/still busy at the shutdown deadline/);
+    expect(exit).toMatchObject({ code: 0, signal: null });
   });
 });
 

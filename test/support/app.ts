@@ -26,9 +26,12 @@ export async function bootApp(
   env: Record<string, string | undefined>,
   override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
 ): Promise<TestApp> {
-  const saved = Object.fromEntries(['LOG_LEVEL', 'RATE_LIMIT_PREDICT', 'RATE_LIMIT_BATCH', ...Object.keys(env)].map((k) => [k, process.env[k]]));
-  // Every test client is 127.0.0.1: per-client rate limits are off unless a test turns them on.
-  Object.assign(process.env, { LOG_LEVEL: 'warn', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', ...env });
+  const saved = Object.fromEntries(
+    ['LOG_LEVEL', 'RATE_LIMIT_PREDICT', 'RATE_LIMIT_BATCH', 'HTTP_MAX_CONNECTIONS_PER_CLIENT', ...Object.keys(env)].map((k) => [k, process.env[k]]),
+  );
+  // Every test client is 127.0.0.1: per-client rate limits and the per-client connection cap (tests
+  // send up to 300 requests at once) are off unless a test turns them on.
+  Object.assign(process.env, { LOG_LEVEL: 'warn', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', HTTP_MAX_CONNECTIONS_PER_CLIENT: '0', ...env });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   try {
     const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();

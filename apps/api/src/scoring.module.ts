@@ -43,6 +43,7 @@ import { AllConfig, appConfig, consoleConfig, databaseConfig, httpConfig, infere
       useFactory: (config: ConfigService<AllConfig, true>) => ({
         adminApiKeys: config.getOrThrow('app.adminApiKeys', { infer: true }),
         predictApiKeys: config.getOrThrow('app.predictApiKeys', { infer: true }),
+        proxyTrusted: config.getOrThrow('http.trustProxy', { infer: true }) !== false,
       }),
     }),
   ],

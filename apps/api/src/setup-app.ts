@@ -6,6 +6,7 @@ import { Server } from 'node:http';
 import { RequestValidator } from '@app/validation';
 import { AllConfig } from './config';
 import { serveConsole } from './console/serve-console';
+import { capConnectionsPerClient } from './http/client-connection-cap';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { jsonKeyBudget } from './http/json-key-budget';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
@@ -39,9 +40,9 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   // JSON lines through pino (logging/logging.ts); the lines buffered during start-up go there too.
   app.useLogger(app.get(PinoNestLogger));
   const http = config.getOrThrow('http', { infer: true });
-  limitConnections(app.getHttpServer(), http);
   // Who the client is behind a load balancer (request.ip, used by the rate limits); off by default.
   app.set('trust proxy', http.trustProxy);
+  limitConnections(app, http);
   // Every answer is unique (ids), so an ETag is a wasted hash per response; the header leaks the stack.
   app.set('etag', false);
   app.disable('x-powered-by');
@@ -68,9 +69,14 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
 /**
  * Slow or idle clients cannot hold connections for long: headers within `headersTimeoutMs`, the
  * whole request within `requestTimeoutMs` (checked every second instead of Node's 30 s), idle
- * keep-alive connections closed after `keepAliveTimeoutMs`, at most `maxConnections` at once.
+ * keep-alive connections closed after `keepAliveTimeoutMs`, at most `maxConnections` at once and
+ * `maxConnectionsPerClient` from one client (trusted proxies excepted). After `trust proxy` is set.
  */
-function limitConnections(server: Server, http: AllConfig['http']): void {
+function limitConnections(app: NestExpressApplication, http: AllConfig['http']): void {
+  const server: Server = app.getHttpServer();
+  // Express's compiled `trust proxy` (proxy-addr), so that the exemption matches request.ip's rule exactly.
+  const trusted = app.getHttpAdapter().getInstance().get('trust proxy fn') as (address: string, hop: number) => boolean;
+  capConnectionsPerClient(server, { maxPerClient: http.maxConnectionsPerClient, exempt: (address) => trusted(address, 0) });
   server.headersTimeout = http.headersTimeoutMs;
   server.requestTimeout = http.requestTimeoutMs;
   server.keepAliveTimeout = http.keepAliveTimeoutMs;

@@ -25,6 +25,25 @@ describe('ApiKeyPolicy', () => {
     });
   });
 
+  describe('without ADMIN_API_KEYS behind a trusted proxy (TRUST_PROXY set): personal data for nobody', () => {
+    const policy = new ApiKeyPolicy({ proxyTrusted: true });
+
+    it.each(['127.0.0.1', '::1', '::ffff:127.0.0.1', '10.0.0.5'])('refuses the peer %s, saying a proxy is trusted and to set ADMIN_API_KEYS', (address) => {
+      expect(() => policy.assertAdmin(requestFrom(address))).toThrow(/trusts a reverse proxy \(TRUST_PROXY\).*Set ADMIN_API_KEYS/);
+    });
+
+    it('still lets a valid admin key in once keys are set', () => {
+      const keyed = new ApiKeyPolicy({ proxyTrusted: true, adminApiKeys: [ADMIN] });
+      expect(() => keyed.assertAdmin(requestFrom('127.0.0.1', { 'x-api-key': ADMIN }))).not.toThrow();
+      expect(() => keyed.assertAdmin(requestFrom('127.0.0.1'))).toThrow(/send an admin API key/);
+    });
+  });
+
+  it('judges the socket peer, not request.ip (which a trusted proxy sets from X-Forwarded-For)', () => {
+    const forwarded = { ...requestFrom('192.0.2.7'), ip: '127.0.0.1' } as unknown as Request;
+    expect(() => new ApiKeyPolicy({}).assertAdmin(forwarded)).toThrow(/ADMIN_API_KEYS/);
+  });
+
   describe('with keys', () => {
     const policy = new ApiKeyPolicy({ adminApiKeys: [ADMIN], predictApiKeys: [PREDICT] });
 

@@ -21,10 +21,17 @@ export const API_KEYS_OPTIONS = Symbol('api-keys:options');
 export interface ApiKeysOptions {
   /**
    * Keys for the endpoints that read or erase personal data (history, export, erasure, metrics).
-   * Empty: those endpoints answer loopback clients only.
+   * Empty: those endpoints answer loopback clients only, or nobody when `proxyTrusted`.
    * @default []
    */
   adminApiKeys?: string[];
+  /**
+   * Whether a reverse proxy is trusted to name the client (`TRUST_PROXY`). Then a loopback peer may
+   * be that proxy relaying anyone, so the loopback exemption is off: without `adminApiKeys` the
+   * admin endpoints refuse every client, saying why.
+   * @default false
+   */
+  proxyTrusted?: boolean;
   /**
    * Keys for the prediction endpoints (an admin key is accepted too). Empty: they are open, as the
    * original service's clients expect.
@@ -38,7 +45,10 @@ export function presentedKey(request: Request): string | undefined {
   return /^Bearer (.+)$/.exec(request.header('authorization') ?? '')?.[1] ?? request.header('x-api-key');
 }
 
-/** Whether the peer of the connection is this machine (never a forwarded header). */
+/**
+ * Whether the peer of the connection is this machine: the socket's address, never `request.ip`
+ * or a forwarded header.
+ */
 export function isLoopbackPeer(request: Request): boolean {
   const address = request.socket.remoteAddress ?? '';
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
@@ -69,19 +79,31 @@ export class ApiKeyPolicy {
   private readonly admin: KeyRing;
   private readonly predict: KeyRing;
   private readonly clientIds = new Map<string, string>();
+  private readonly proxyTrusted: boolean;
 
   constructor(@Inject(API_KEYS_OPTIONS) options: ApiKeysOptions) {
     this.admin = new KeyRing(options.adminApiKeys ?? []);
     this.predict = new KeyRing(options.predictApiKeys ?? []);
+    this.proxyTrusted = options.proxyTrusted ?? false;
     if (this.admin.empty) {
       new Logger(ApiKeyPolicy.name).warn(
-        'ADMIN_API_KEYS is not set: history, export, erasure, outcomes, monitoring reports and metrics answer loopback clients only',
+        this.proxyTrusted
+          ? 'ADMIN_API_KEYS is not set and TRUST_PROXY is: history, export, erasure, outcomes, monitoring reports and ' +
+              'metrics refuse every client (behind a proxy every client may look local); set ADMIN_API_KEYS'
+          : 'ADMIN_API_KEYS is not set: history, export, erasure, outcomes, monitoring reports and metrics answer loopback clients only',
       );
     }
   }
 
   /** Throws 401 unless the request may read or erase personal data. */
   assertAdmin(request: Request): void {
+    if (this.admin.empty && this.proxyTrusted) {
+      throw new UnauthorizedException(
+        'This endpoint reads or erases personal data and is closed: the server trusts a reverse proxy (TRUST_PROXY), ' +
+          'so a client on this machine may be the proxy relaying anyone. Set ADMIN_API_KEYS on the server, then send a ' +
+          'key as "Authorization: Bearer <key>" or "X-API-Key"',
+      );
+    }
     if (this.admin.empty) {
       if (isLoopbackPeer(request)) return;
       throw new UnauthorizedException(
@@ -143,7 +165,7 @@ const documentKeys = (description: string) =>
 /** Puts a controller (or route) behind AdminKeyGuard and documents the two ways to send the key. */
 export function AdminOnly(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    documentKeys('No valid admin key (or, without ADMIN_API_KEYS, a client that is not local)'),
+    documentKeys('No valid admin key (or, without ADMIN_API_KEYS, a client that is not local, or any client when a proxy is trusted)'),
     UseGuards(AdminKeyGuard),
   );
 }

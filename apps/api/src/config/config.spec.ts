@@ -44,12 +44,21 @@ describe('configuration', () => {
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 1_000,
+      maxConnectionsPerClient: 100,
       trustProxy: false,
       rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
     });
     expect(withEnv({ RATE_LIMIT_PREDICT: '0', REDIS_URL: 'redis://127.0.0.1:6379' }, httpConfig).rateLimit).toMatchObject({ predict: 0, redisUrl: 'redis://127.0.0.1:6379' });
-    expect(withEnv({ TRUST_PROXY: '1' }, httpConfig).trustProxy).toBe(1);
     expect(withEnv({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, httpConfig).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(withEnv({ TRUST_PROXY: '192.0.2.7,2001:db8::/32, linklocal,uniquelocal' }, httpConfig).trustProxy).toEqual([
+      '192.0.2.7',
+      '2001:db8::/32',
+      'linklocal',
+      'uniquelocal',
+    ]);
+    expect(withEnv({ TRUST_PROXY: 'false' }, httpConfig).trustProxy).toBe(false);
+    expect(withEnv({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '0' }, httpConfig).maxConnectionsPerClient).toBe(0);
+    expect(withEnv({ HTTP_MAX_CONNECTIONS_PER_CLIENT: '20' }, httpConfig).maxConnectionsPerClient).toBe(20);
     expect(withEnv({}, databaseConfig).retention).toBeUndefined();
     expect(withEnv({ RETENTION_DAYS: '30' }, databaseConfig).retention).toEqual({ days: 30, intervalMs: 3_600_000 });
   });
@@ -59,7 +68,11 @@ describe('configuration', () => {
     [httpConfig, { REDIS_URL: 'http://x' }, 'REDIS_URL'],
     // `true` would trust any peer's X-Forwarded-For: a client reaching the service directly could spoof its address.
     [httpConfig, { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [httpConfig, { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [httpConfig, { TRUST_PROXY: 'loopback,proxy.internal' }, 'TRUST_PROXY'],
     [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: '-1' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
+    [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: 'many' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
     [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
     [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [appConfig, { PORT: 'eighty' }, 'PORT'],
@@ -77,4 +90,14 @@ describe('configuration', () => {
   ])('stops the start-up on an invalid value, naming the variable (%#)', (factory, env, name) => {
     expect(() => withEnv(env, factory as () => unknown)).toThrow(new RegExp(`Invalid environment: .*${name}`));
   });
+
+  it.each(['1', '2', '10', 'true', ' 1 '])(
+    'refuses TRUST_PROXY=%p (a hop count or true) at start-up, naming the risk and what to set instead',
+    (value) => {
+      const start = () => withEnv({ TRUST_PROXY: value }, httpConfig);
+      expect(start).toThrow(/Invalid environment: TRUST_PROXY=\S+ is refused: a hop count or "true" trusts X-Forwarded-For from any client/);
+      expect(start).toThrow(/escape the per-client rate limits/);
+      expect(start).toThrow(/List the proxies instead, as addresses or CIDR subnets/);
+    },
+  );
 });

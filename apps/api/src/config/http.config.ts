@@ -1,9 +1,49 @@
+import { isIP } from 'node:net';
 import { registerAs } from '@nestjs/config';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { validateEnv } from './validate-env';
 
-/** false, a hop count, or a list of addresses, subnets and express's names for address ranges. */
-const TRUST_PROXY = /^(false|[1-9]|10|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*)$/;
+/** Express's names for address ranges, accepted in TRUST_PROXY beside addresses and subnets. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One TRUST_PROXY entry: a range name, an IP address, or a subnet in CIDR notation. */
+function isProxyEntry(entry: string): boolean {
+  if (RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Why a TRUST_PROXY value is refused, or undefined when it is a valid list (or false). */
+export function trustProxyProblem(value: string): string | undefined {
+  if (value.trim() === '' || value === 'false') return undefined;
+  if (/^\s*(true|\d+)\s*$/.test(value)) {
+    return (
+      `TRUST_PROXY=${value.trim()} is refused: a hop count or "true" trusts X-Forwarded-For from any client that reaches ` +
+      'this port directly, so one client could pick a new address per request and escape the per-client rate limits ' +
+      'and connection cap. List the proxies instead, as addresses or CIDR subnets (10.0.0.0/8) or loopback, ' +
+      'linklocal, uniquelocal; or false when no proxy adds X-Forwarded-For'
+    );
+  }
+  const bad = value.split(',').map((part) => part.trim()).filter((part) => !isProxyEntry(part));
+  if (bad.length === 0) return undefined;
+  return (
+    `TRUST_PROXY must be false or comma-separated proxy addresses or CIDR subnets (loopback, linklocal, uniquelocal, ` +
+    `10.0.0.0/8, 2001:db8::/32); not an address or subnet: ${bad.map((b) => JSON.stringify(b.slice(0, 60))).join(', ')}`
+  );
+}
+
+/** class-validator decorator for trustProxyProblem, so the problem is reported with the others. */
+const IsTrustProxy = () =>
+  ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && trustProxyProblem(value) === undefined,
+      defaultMessage: (args) => (typeof args?.value === 'string' && trustProxyProblem(args.value)) || 'TRUST_PROXY must be a string',
+    },
+  });
 
 class HttpEnv {
   @IsOptional() @IsInt() @Min(1000) @Max(600000)
@@ -18,6 +58,9 @@ class HttpEnv {
   @IsOptional() @IsInt() @Min(1) @Max(1000000)
   HTTP_MAX_CONNECTIONS?: number;
 
+  @IsOptional() @IsInt() @Min(0) @Max(1000000)
+  HTTP_MAX_CONNECTIONS_PER_CLIENT?: number;
+
   @IsOptional() @IsInt() @Min(1000) @Max(86400000)
   RATE_LIMIT_WINDOW_MS?: number;
 
@@ -30,11 +73,7 @@ class HttpEnv {
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
 
-  @IsOptional() @Matches(TRUST_PROXY, {
-    message:
-      'TRUST_PROXY must be false, a number of proxy hops (1-10), or comma-separated proxy addresses or subnets ' +
-      '(loopback, linklocal, uniquelocal, 10.0.0.0/8, ...)',
-  })
+  @IsOptional() @IsTrustProxy()
   TRUST_PROXY?: string;
 }
 
@@ -48,12 +87,20 @@ export interface HttpConfig {
   /** Most open connections; more are refused. */
   maxConnections: number;
   /**
-   * Express's `trust proxy`: which peers may say, in X-Forwarded-For, who the client is. false
-   * (default): nobody, the client is the socket peer, and a forwarded header is ignored. A hop count
-   * or a list of proxy addresses: the client is the first address not vouched for by a trusted
-   * proxy. Rate limits key on that client; the loopback-only admin rule never does (socket peer).
+   * Most open connections from one client (its socket peer address; an IPv6 /56), per process; more
+   * are answered 429 with Retry-After and closed. Trusted proxies (`trustProxy`) are exempt: they
+   * carry many clients and enforce their own limits. 0: no per-client cap.
    */
-  trustProxy: false | number | string[];
+  maxConnectionsPerClient: number;
+  /**
+   * Express's `trust proxy`: which peers may say, in X-Forwarded-For, who the client is. false
+   * (default): nobody, the client is the socket peer, and a forwarded header is ignored. A list of
+   * proxy addresses, subnets and range names: the client is the first address not vouched for by a
+   * trusted proxy, and rate limits key on it. A hop count is refused at start-up (anyone reaching
+   * the port directly could name themselves). When a proxy is trusted, the loopback exemption of
+   * the admin endpoints is off (every client would look like the proxy).
+   */
+  trustProxy: false | string[];
   rateLimit: {
     windowMs: number;
     /** POST /predict requests per client and window; 0 turns the limit off. */
@@ -72,6 +119,7 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
     requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? 30_000,
     keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? 5_000,
     maxConnections: env.HTTP_MAX_CONNECTIONS ?? 1_000,
+    maxConnectionsPerClient: env.HTTP_MAX_CONNECTIONS_PER_CLIENT ?? 100,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,
@@ -83,7 +131,6 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
 });
 
 function parseTrustProxy(value: string | undefined): HttpConfig['trustProxy'] {
-  if (!value || value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (!value?.trim() || value === 'false') return false;
   return value.split(',').map((part) => part.trim());
 }
