@@ -1,8 +1,8 @@
 # Build: compiles the TypeScript and the native modules (better-sqlite3 builds from source).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # npm ci runs the console build script, which skips until the sources are there.
 COPY scripts/build-console.js scripts/
 RUN npm ci
@@ -13,7 +13,7 @@ COPY models/attrition models/attrition
 RUN npm run build && npm prune --omit=dev
 
 # Run: compiled code, production dependencies and the model artifact only.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PORT=3000 MODEL_DIR=models/attrition SQLITE_PATH=data/attrition.sqlite
 COPY --from=build /app/package.json ./
