@@ -34,6 +34,6 @@ describe.each(['sqlite', 'postgres'] as const)('feature values sent to the app o
     expect(batch.body).toMatchObject({ stored: 1, rejected: 1 });
     await request(url).get(`/predictions/${stored.body.id}`).expect(200);
     await request(url).get('/predictions/export.csv').expect(200);
-    await request(url).post('/outcomes').send({ input_id: stored.body.input_id, left: 1, observed_at: '2027-01-31' }).expect(201);
+    await request(url).post('/outcomes').send({ input_id: stored.body.input_id, left: 1, observed_at: '2026-01-31' }).expect(201);
   });
 });

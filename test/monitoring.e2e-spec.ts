@@ -96,7 +96,7 @@ function monitoringSuite(driver: Driver) {
 
   async function recordAll(scored: Scored[]): Promise<void> {
     for (let start = 0; start < scored.length; start += 1000) {
-      const items = scored.slice(start, start + 1000).map((s) => ({ input_id: s.inputId, left: s.y, observed_at: '2027-06-30' }));
+      const items = scored.slice(start, start + 1000).map((s) => ({ input_id: s.inputId, left: s.y, observed_at: '2026-06-30' }));
       const { body } = await post({ items }).expect(200);
       expect(body).toMatchObject({ created: items.length, replaced: 0, rejected: 0 });
     }
@@ -104,24 +104,24 @@ function monitoringSuite(driver: Driver) {
 
   it('records an outcome, replaces it on a second post, and shows it in the history, the item and the CSV', async () => {
     const [scored] = await predictAll([EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE as unknown as Record<string, number>], [1]);
-    const created = await post({ input_id: scored.inputId, left: 1, observed_at: '2027-06-30' }).expect(201);
+    const created = await post({ input_id: scored.inputId, left: 1, observed_at: '2026-06-30' }).expect(201);
     expect(created.body).toEqual({
-      input_id: scored.inputId, left: 1, observed_at: '2027-06-30T00:00:00.000Z', recorded_at: expect.any(String), status: 'created',
+      input_id: scored.inputId, left: 1, observed_at: '2026-06-30T00:00:00.000Z', recorded_at: expect.any(String), status: 'created',
     });
-    const replaced = await post({ input_id: scored.inputId, left: 0, observed_at: '2027-07-01T12:00:00Z' }).expect(200);
-    expect(replaced.body).toMatchObject({ left: 0, observed_at: '2027-07-01T12:00:00.000Z', status: 'replaced' });
+    const replaced = await post({ input_id: scored.inputId, left: 0, observed_at: '2026-07-01T12:00:00Z' }).expect(200);
+    expect(replaced.body).toMatchObject({ left: 0, observed_at: '2026-07-01T12:00:00.000Z', status: 'replaced' });
     const [{ n }] = await api.dataSource.query('SELECT COUNT(*) AS n FROM model_outcomes');
     expect(Number(n)).toBe(1);
 
     const { body: page } = await request(api.url).get('/predictions').expect(200);
-    expect(page.items[0].outcome).toEqual({ left: 0, observed_at: '2027-07-01T12:00:00.000Z', recorded_at: expect.any(String) });
+    expect(page.items[0].outcome).toEqual({ left: 0, observed_at: '2026-07-01T12:00:00.000Z', recorded_at: expect.any(String) });
     const { body: item } = await request(api.url).get(`/predictions/${page.items[0].id}`).expect(200);
     expect(item.outcome).toMatchObject({ left: 0 });
     const csv = (await request(api.url).get('/predictions/export.csv').expect(200)).text.trim().split('\n');
     const header = csv[0].split(',');
     const row = csv[1].split(',');
     expect(row[header.indexOf('left')]).toBe('0');
-    expect(row[header.indexOf('observed_at')]).toBe('2027-07-01T12:00:00.000Z');
+    expect(row[header.indexOf('observed_at')]).toBe('2026-07-01T12:00:00.000Z');
   });
 
   it('shows no outcome where none was recorded', async () => {
@@ -132,21 +132,21 @@ function monitoringSuite(driver: Driver) {
 
   it('answers 404 for an unknown input and 400 naming the field for invalid outcomes', async () => {
     const [scored] = await predictAll([EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as unknown as Record<string, number>], [0]);
-    const unknown = await post({ input_id: scored.inputId + 1000, left: 1, observed_at: '2027-06-30' }).expect(404);
+    const unknown = await post({ input_id: scored.inputId + 1000, left: 1, observed_at: '2026-06-30' }).expect(404);
     expect(unknown.body).toEqual({ statusCode: 404, error: 'Not Found', detail: `No input with id ${scored.inputId + 1000}`, request_id: expect.any(String) });
     const invalid: [unknown, string][] = [
-      [{ input_id: scored.inputId, left: 2, observed_at: '2027-06-30' }, 'left'],
-      [{ input_id: scored.inputId, left: '1', observed_at: '2027-06-30' }, 'left'],
-      [{ input_id: scored.inputId, left: true, observed_at: '2027-06-30' }, 'left'],
+      [{ input_id: scored.inputId, left: 2, observed_at: '2026-06-30' }, 'left'],
+      [{ input_id: scored.inputId, left: '1', observed_at: '2026-06-30' }, 'left'],
+      [{ input_id: scored.inputId, left: true, observed_at: '2026-06-30' }, 'left'],
       [{ input_id: scored.inputId, left: 1, observed_at: 'yesterday' }, 'observed_at'],
-      [{ input_id: scored.inputId, left: 1, observed_at: '2027-02-30' }, 'observed_at'],
-      [{ input_id: 0, left: 1, observed_at: '2027-06-30' }, 'input_id'],
-      [{ input_id: '7', left: 1, observed_at: '2027-06-30' }, 'input_id'],
-      [{ input_id: 1.5, left: 1, observed_at: '2027-06-30' }, 'input_id'],
-      [{ left: 1, observed_at: '2027-06-30' }, 'input_id'],
+      [{ input_id: scored.inputId, left: 1, observed_at: '2026-02-30' }, 'observed_at'],
+      [{ input_id: 0, left: 1, observed_at: '2026-06-30' }, 'input_id'],
+      [{ input_id: '7', left: 1, observed_at: '2026-06-30' }, 'input_id'],
+      [{ input_id: 1.5, left: 1, observed_at: '2026-06-30' }, 'input_id'],
+      [{ left: 1, observed_at: '2026-06-30' }, 'input_id'],
       [{ items: [] }, 'items'],
       [{ items: 'all' }, 'items'],
-      [[{ input_id: scored.inputId, left: 1, observed_at: '2027-06-30' }], 'input_id'],
+      [[{ input_id: scored.inputId, left: 1, observed_at: '2026-06-30' }], 'input_id'],
     ];
     for (const [body, field] of invalid) {
       const { body: error } = await post(body).expect(400);
@@ -158,19 +158,68 @@ function monitoringSuite(driver: Driver) {
     expect(Number(n)).toBe(0);
   });
 
+  it('refuses odd dates, implausible outcome dates and out-of-range ids with a 400 naming the field and what is wrong', async () => {
+    // Arrange
+    const [scored] = await predictAll([EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as unknown as Record<string, number>], [0]);
+    const outcome = (fields: Record<string, unknown>) => ({ input_id: scored.inputId, left: 1, observed_at: '2026-06-30', ...fields });
+    const dateFormats = 'a date (2026-11-01) or a date-time with a zone (2026-11-01T08:30:00Z)';
+    const cases: [Record<string, unknown>, string, string][] = [
+      [outcome({ observed_at: '2026-W01' }), 'observed_at', `observed_at must be ${dateFormats}`],
+      [outcome({ observed_at: '2026-001' }), 'observed_at', `observed_at must be ${dateFormats}`],
+      [outcome({ observed_at: '2026-06-30T10:00' }), 'observed_at', `observed_at must be ${dateFormats}`],
+      [outcome({ observed_at: 20260630 }), 'observed_at', `observed_at must be a string: ${dateFormats}`],
+      [outcome({ observed_at: '1900-01-01' }), 'observed_at', 'observed_at must not be before 1970-01-01'],
+      [outcome({ observed_at: '1969-12-31T23:59:59Z' }), 'observed_at', 'observed_at must not be before 1970-01-01'],
+      [outcome({ observed_at: '9999-12-31' }), 'observed_at', "observed_at must not be more than 24 hours ahead of the server's clock"],
+      [
+        outcome({ observed_at: new Date(Date.now() + 2 * 86_400_000).toISOString() }),
+        'observed_at',
+        "observed_at must not be more than 24 hours ahead of the server's clock",
+      ],
+      [outcome({ input_id: 2147483648 }), 'input_id', 'input_id is too large'],
+      [outcome({ input_id: Number.MAX_SAFE_INTEGER + 2 }), 'input_id', 'input_id is too large'],
+      [outcome({ input_id: 0 }), 'input_id', 'input_id must be a positive integer'],
+      [outcome({ input_id: 1.5 }), 'input_id', 'input_id must be an integer'],
+      [outcome({ input_id: '1' }), 'input_id', 'input_id must be a JSON number, not a string'],
+      [outcome({ input_id: null }), 'input_id', 'input_id must be a JSON number, not null'],
+    ];
+
+    for (const [body, field, message] of cases) {
+      // Act
+      const single = await post(body);
+      const listed = await post({ items: [body] });
+
+      // Assert
+      expect(single.status).toBe(400);
+      expect(single.body).toMatchObject({ statusCode: 400, error: 'Bad Request', detail: `Invalid request: ${message}` });
+      expect(single.body.errors).toEqual([{ feature: field, constraint: expect.any(String), message }]);
+      expect(listed.body.results[0]).toMatchObject({ status: 400, error: { detail: `Invalid request: ${message}` } });
+    }
+    await post(outcome({ observed_at: '1970-01-01' })).expect(201);
+    await post(outcome({ observed_at: new Date(Date.now() + 3_600_000).toISOString() })).expect(200);
+    for (const name of ['performance', 'drift', 'fairness']) {
+      for (const [query, field] of [[{ from: '2026-W01' }, 'from'], [{ to: '2026-001' }, 'to'], [{ from: '0000-12-31' }, 'from']] as const) {
+        const { body } = await request(api.url).get(`/model/${name}`).query(query).expect(400);
+        expect(body.errors).toEqual([expect.objectContaining({ feature: field, constraint: 'isTimestamp' })]);
+      }
+      await request(api.url).get(`/model/${name}?from=2026-01-01&from=2026-02-01`).expect(400);
+      await request(api.url).get(`/model/${name}`).query({ from: '2026-01-01T00:00:00.5+01:00', to: '9999-12-31' }).expect(200);
+    }
+  });
+
   it('answers a list item by item: created, replaced, invalid, unknown, repeated; over 1,000 items is a 413', async () => {
     const [a, b] = await predictAll(
       [EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE] as unknown as Record<string, number>[],
       [0, 1],
     );
-    await post({ input_id: b.inputId, left: 0, observed_at: '2027-01-01' }).expect(201);
+    await post({ input_id: b.inputId, left: 0, observed_at: '2026-01-01' }).expect(201);
     const { body } = await post({
       items: [
-        { input_id: a.inputId, left: 0, observed_at: '2027-06-30' },
-        { input_id: b.inputId, left: 1, observed_at: '2027-06-30' },
-        { input_id: a.inputId, left: 1, observed_at: '2027-06-30' },
-        { input_id: 999999, left: 1, observed_at: '2027-06-30' },
-        { input_id: a.inputId, left: 5, observed_at: '2027-06-30' },
+        { input_id: a.inputId, left: 0, observed_at: '2026-06-30' },
+        { input_id: b.inputId, left: 1, observed_at: '2026-06-30' },
+        { input_id: a.inputId, left: 1, observed_at: '2026-06-30' },
+        { input_id: 999999, left: 1, observed_at: '2026-06-30' },
+        { input_id: a.inputId, left: 5, observed_at: '2026-06-30' },
         'nonsense',
       ],
     }).expect(200);
@@ -181,14 +230,14 @@ function monitoringSuite(driver: Driver) {
     const stored = await api.dataSource.query('SELECT input_id, "left" FROM model_outcomes ORDER BY input_id');
     expect(stored.map((r: { left: number }) => Number(r.left))).toEqual([0, 1]);
 
-    const tooMany = Array.from({ length: 1001 }, () => ({ input_id: a.inputId, left: 0, observed_at: '2027-06-30' }));
+    const tooMany = Array.from({ length: 1001 }, () => ({ input_id: a.inputId, left: 0, observed_at: '2026-06-30' }));
     const { body: error } = await post({ items: tooMany }).expect(413);
     expect(error.detail).toMatch(/at most 1000/);
   });
 
   it('erases the outcome with its input', async () => {
     const [scored] = await predictAll([EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE as unknown as Record<string, number>], [1]);
-    await post({ input_id: scored.inputId, left: 1, observed_at: '2027-06-30' }).expect(201);
+    await post({ input_id: scored.inputId, left: 1, observed_at: '2026-06-30' }).expect(201);
     await request(api.url).delete(`/inputs/${scored.inputId}`).expect(204);
     const [{ n }] = await api.dataSource.query('SELECT COUNT(*) AS n FROM model_outcomes');
     expect(Number(n)).toBe(0);

@@ -1,5 +1,6 @@
 export { AttritionServiceError } from './attrition-service.error';
 export { ErrorResponseDto, ErrorItemDto, badRequestBody } from './error-response.dto';
+export { MAX_ROW_ID } from './row-id';
 export { MicroBatcher } from './micro-batcher';
 export { optionsProvider } from './module-options';
 export { ShutdownModule, ShutdownState } from './shutdown';

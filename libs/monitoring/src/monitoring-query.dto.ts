@@ -1,16 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsTimestamp, TIMESTAMP_FORMATS } from '@app/validation';
 
 /** The time window of a report: predictions (or inputs) made at or after `from` and before `to`. */
 export class WindowQuery {
-  @ApiPropertyOptional({ description: 'Only predictions made at or after this ISO 8601 time', example: '2027-01-01' })
+  @ApiPropertyOptional({ description: `Only predictions made at or after this time: ${TIMESTAMP_FORMATS}`, example: '2027-01-01' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 date or date-time' })
+  @IsTimestamp()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Only predictions made before this ISO 8601 time', example: '2027-07-01' })
+  @ApiPropertyOptional({ description: `Only predictions made before this time: ${TIMESTAMP_FORMATS}`, example: '2027-07-01' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 date or date-time' })
+  @IsTimestamp()
   to?: string;
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CategoryDistribution, ModelRunner, NumericDistribution } from '@app/inference';
 import { FeatureGroups, HistogramSpec, GroupAggregates, MonitoringRepository, PerformanceAggregates, PredictionWindow } from '@app/persistence';
+import { toTimestamp } from '@app/validation';
 import { DriftReportDto, FeatureDriftDto } from './drift-report.dto';
 import { FairnessAttributeDto, FairnessGroupDto, FairnessReportDto } from './fairness-report.dto';
 import { VersionedWindowQuery, WindowQuery } from './monitoring-query.dto';
@@ -239,8 +240,8 @@ export class MonitoringService {
 
   private window(query: VersionedWindowQuery | WindowQuery): PredictionWindow {
     return {
-      from: query.from === undefined ? undefined : new Date(query.from),
-      to: query.to === undefined ? undefined : new Date(query.to),
+      from: query.from === undefined ? undefined : toTimestamp(query.from, 'from'),
+      to: query.to === undefined ? undefined : toTimestamp(query.to, 'to'),
       modelVersion: ('model_version' in query ? query.model_version : undefined) ?? this.runner.manifest.model.version,
     };
   }

@@ -1,21 +1,35 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, Max, Min } from 'class-validator';
-import { ErrorResponseDto } from '@app/common';
+import { ArrayMinSize, IsArray, IsIn } from 'class-validator';
+import { ErrorResponseDto, MAX_ROW_ID } from '@app/common';
+import { IsRowId, IsTimestamp, TIMESTAMP_FORMATS, TimestampRange } from '@app/validation';
+
+/** Day length, the skew allowed to an outcome date (a date is midnight UTC, ahead of UTC in the east). */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When an outcome may have been observed: not before 1970-01-01 (no stored person's departure is
+ * older), and not more than a day ahead of the server's clock (a date is midnight UTC, which is
+ * already "today" east of UTC; clocks drift). 1900-01-01 and 9999-12-31 are typing mistakes.
+ */
+export const OUTCOME_DATE_RANGE: TimestampRange = { earliest: new Date('1970-01-01T00:00:00.000Z'), maxAheadMs: DAY_MS };
 
 /** Body of POST /outcomes (one outcome), and each item of the list form. */
 export class RecordOutcomeDto {
-  @ApiProperty({ example: 123, description: 'The stored input (`input_id` of the prediction answer)' })
-  @IsInt({ message: 'input_id must be an integer' })
-  @Min(1, { message: 'input_id must be a positive integer' })
-  @Max(Number.MAX_SAFE_INTEGER, { message: 'input_id is too large' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_ROW_ID, example: 123, description: 'The stored input (`input_id` of the prediction answer)' })
+  @IsRowId('number')
   input_id: number;
 
   @ApiProperty({ enum: [0, 1], example: 1, description: '1: the person left; 0: the person stayed' })
   @IsIn([0, 1], { message: 'left must be 0 or 1' })
   left: 0 | 1;
 
-  @ApiProperty({ example: '2027-06-30', description: 'When the outcome was observed (ISO 8601 date or date-time; a date is midnight UTC)' })
-  @IsISO8601({ strict: true }, { message: 'observed_at must be an ISO 8601 date or date-time' })
+  @ApiProperty({
+    example: '2026-06-30',
+    description:
+      `When the outcome was observed: ${TIMESTAMP_FORMATS}; a date is midnight UTC. ` +
+      'From 1970-01-01 to 24 hours ahead of the server\'s clock.',
+  })
+  @IsTimestamp(OUTCOME_DATE_RANGE)
   observed_at: string;
 }
 
@@ -34,10 +48,10 @@ export class OutcomeResultDto {
   @ApiProperty({ enum: [0, 1] })
   left: 0 | 1;
 
-  @ApiProperty({ example: '2027-06-30T00:00:00.000Z' })
+  @ApiProperty({ example: '2026-06-30T00:00:00.000Z' })
   observed_at: string;
 
-  @ApiProperty({ example: '2027-07-01T09:12:00.000Z', description: 'When it was stored' })
+  @ApiProperty({ example: '2026-07-01T09:12:00.000Z', description: 'When it was stored' })
   recorded_at: string;
 
   @ApiProperty({ enum: ['created', 'replaced'], description: 'replaced: the input already had an outcome, now overwritten' })

@@ -35,10 +35,10 @@ export class OutcomesController {
   @ApiBody({
     schema: { oneOf: [{ $ref: getSchemaPath(RecordOutcomeDto) }, { $ref: getSchemaPath(RecordOutcomesDto) }] },
     examples: {
-      one: { summary: 'One outcome', value: { input_id: 123, left: 1, observed_at: '2027-06-30' } },
+      one: { summary: 'One outcome', value: { input_id: 123, left: 1, observed_at: '2026-06-30' } },
       list: {
         summary: 'A list',
-        value: { items: [{ input_id: 123, left: 1, observed_at: '2027-06-30' }, { input_id: 124, left: 0, observed_at: '2027-06-30' }] },
+        value: { items: [{ input_id: 123, left: 1, observed_at: '2026-06-30' }, { input_id: 124, left: 0, observed_at: '2026-06-30' }] },
       },
     },
   })

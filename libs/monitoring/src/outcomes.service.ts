@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { badRequestBody } from '@app/common';
 import { InputNotFoundError, MonitoringRepository, NewOutcome, OutcomeWrite } from '@app/persistence';
 import { BatchTooLargeError } from '@app/prediction';
-import { FeatureValidationError, RequestValidator } from '@app/validation';
+import { FeatureValidationError, RequestValidator, toTimestamp } from '@app/validation';
 import { OutcomeItemResultDto, OutcomeResultDto, RecordOutcomeDto, RecordOutcomesDto, RecordOutcomesResponseDto } from './outcome.dto';
 
 /** Most outcomes in one POST /outcomes list. */
@@ -59,7 +59,7 @@ export class OutcomesService {
 }
 
 function toOutcome(dto: RecordOutcomeDto): NewOutcome {
-  return { inputId: dto.input_id, left: dto.left, observedAt: new Date(dto.observed_at) };
+  return { inputId: dto.input_id, left: dto.left, observedAt: toTimestamp(dto.observed_at, 'observed_at') };
 }
 
 function toResult(write: Exclude<OutcomeWrite, { status: 'input_not_found' }>): OutcomeResultDto {

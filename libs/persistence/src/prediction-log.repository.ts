@@ -1,7 +1,7 @@
 import { OutcomeRecord } from './monitoring.repository';
 
-/** Largest row id either engine hands out: the ids are PostgreSQL `serial` (int4) columns. */
-export const MAX_ROW_ID = 2_147_483_647;
+/** Largest row id either engine hands out (declared in @app/common, where validation reads it too). */
+export { MAX_ROW_ID } from '@app/common';
 
 /** What the service asks to store for one prediction. */
 export interface NewPredictionRecord {

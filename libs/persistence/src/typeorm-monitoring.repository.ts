@@ -344,14 +344,19 @@ export class TypeOrmMonitoringRepository extends MonitoringRepository implements
   }
 
   private async upsertPostgres(outcomes: readonly NewOutcome[]): Promise<OutcomeWrite[]> {
-    // Unknown inputs are filtered by the join instead of failing the statement on the foreign key;
-    // xmax = 0 tells a fresh row from one that ON CONFLICT updated.
+    // Unknown inputs are filtered by the join instead of failing the statement on the foreign key.
+    // FOR KEY SHARE locks each input joined: an erasure that committed after this statement's
+    // snapshot was taken drops the input from the join (READ COMMITTED re-checks a locked row)
+    // instead of failing the foreign key with 23503, and one that starts later waits for this
+    // transaction, then deletes the outcome with its input. xmax = 0 tells a fresh row from one
+    // that ON CONFLICT updated.
     const rows: { input_id: number; created: boolean; observed_at: Date; recorded_at: Date }[] = await this.dataSource.query(
       `WITH data AS (
          SELECT * FROM unnest($1::int[], $2::int[], $3::timestamptz[]) AS d(input_id, "left", observed_at)
        )
        INSERT INTO model_outcomes (input_id, "left", observed_at)
        SELECT d.input_id, d."left", d.observed_at FROM data d JOIN model_inputs i ON i.id = d.input_id
+       FOR KEY SHARE OF i
        ON CONFLICT (input_id) DO UPDATE SET "left" = EXCLUDED."left", observed_at = EXCLUDED.observed_at, recorded_at = now()
        RETURNING input_id, (xmax = 0) AS created, observed_at, recorded_at`,
       [outcomes.map((o) => o.inputId), outcomes.map((o) => o.left), outcomes.map((o) => o.observedAt)],

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsOptional, Matches, Max, Min, ValidateBy, ValidationOptions } from 'class-validator';
-import { parseRowId } from './parse-id.pipe';
+import { IsRowId, IsTimestamp } from '@app/validation';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -15,31 +15,8 @@ const toNumber = () =>
 const Once = (options?: ValidationOptions) =>
   ValidateBy({ name: 'once', validator: { validate: (v) => !Array.isArray(v), defaultMessage: (a) => `${a?.property} must be given once` } }, options);
 
-// An ISO 8601 calendar date, or a date-time with seconds optional and an explicit zone: the forms
-// every database and client read alike ("2026-W01", "20261101" or a local time are refused).
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,6})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
-
-function isTimestamp(value: unknown): boolean {
-  const match = typeof value === 'string' ? TIMESTAMP.exec(value) : null;
-  if (!match || Number.isNaN(Date.parse(value as string))) return false;
-  // Date.parse rolls 2026-02-30 over to March: the day must exist in its month.
-  const [, year, month, day] = match.map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-const Timestamp = (name: string) =>
-  applyDecorators(
-    IsOptional(),
-    Once(),
-    ValidateBy({
-      name: 'isTimestamp',
-      validator: {
-        validate: isTimestamp,
-        defaultMessage: () => `${name} must be a date (2026-11-01) or a date-time with a zone (2026-11-01T08:30:00Z)`,
-      },
-    }),
-  );
+// Dates and ids are read by the one parser of each (@app/validation): the accepted forms are listed there.
+const Timestamp = () => applyDecorators(IsOptional(), Once(), IsTimestamp());
 
 /** Filters of GET /predictions and GET /predictions/export.csv. Each check is listed in the order it runs. */
 export class ListPredictionsQuery {
@@ -51,22 +28,16 @@ export class ListPredictionsQuery {
   @(applyDecorators(
     IsOptional(),
     Once(),
-    ValidateBy({
-      name: 'isCursor',
-      validator: {
-        validate: (v) => typeof parseRowId(v, 'cursor') === 'number',
-        defaultMessage: () => 'cursor must be the next_cursor of a previous page',
-      },
-    }),
+    IsRowId('text', { message: 'cursor must be the next_cursor of a previous page' }),
   ))
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'Only predictions made at or after this time (ISO 8601)', example: '2026-11-01T00:00:00Z' })
-  @Timestamp('from')
+  @Timestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'Only predictions made before this time (ISO 8601)', example: '2026-12-01' })
-  @Timestamp('to')
+  @Timestamp()
   to?: string;
 
   @ApiPropertyOptional({ type: 'integer', enum: [0, 1] })

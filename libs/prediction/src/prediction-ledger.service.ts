@@ -9,7 +9,7 @@ import {
   PredictionQuery,
   PredictionRecord,
 } from '@app/persistence';
-import { FeatureMapper } from '@app/validation';
+import { FeatureMapper, toTimestamp } from '@app/validation';
 import { explain } from './explanation';
 import { ListPredictionsQuery } from './list-predictions.query';
 import { PredictionItemDto, PredictionPageDto } from './prediction-item.dto';
@@ -81,8 +81,8 @@ export class PredictionLedgerService {
 function toFilters(query: ListPredictionsQuery): Omit<PredictionQuery, 'limit'> {
   return {
     beforeId: query.cursor === undefined ? undefined : Number(query.cursor),
-    from: query.from === undefined ? undefined : new Date(query.from),
-    to: query.to === undefined ? undefined : new Date(query.to),
+    from: query.from === undefined ? undefined : toTimestamp(query.from, 'from'),
+    to: query.to === undefined ? undefined : toTimestamp(query.to, 'to'),
     prediction: query.prediction,
     modelVersion: query.model_version,
     minProbability: query.min_probability,

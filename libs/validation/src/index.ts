@@ -11,3 +11,15 @@ export type { FeatureValidationOptions } from './validation-pipe.factory';
 export { LEGACY_DERIVED_FEATURES, STATUT_MARITAL, DEPARTEMENT, POSTE, DOMAINE_ETUDE } from './feature-vocabulary';
 export { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY, EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from './examples';
 export { inspectRequestShape } from './request-shape';
+export { IsRowId, parseRowId, rowIdProblem } from './row-id';
+export type { RowIdForm, RowIdProblem } from './row-id';
+export {
+  EARLIEST_TIMESTAMP,
+  IsTimestamp,
+  LATEST_TIMESTAMP,
+  TIMESTAMP_FORMATS,
+  parseTimestamp,
+  timestampProblem,
+  toTimestamp,
+} from './timestamp';
+export type { TimestampProblem, TimestampRange } from './timestamp';
