@@ -166,7 +166,7 @@ function monitoringSuite(driver: Driver) {
     const cases: [Record<string, unknown>, string, string][] = [
       [outcome({ observed_at: '2026-W01' }), 'observed_at', `observed_at must be ${dateFormats}`],
       [outcome({ observed_at: '2026-001' }), 'observed_at', `observed_at must be ${dateFormats}`],
-      [outcome({ observed_at: '2026-06-30T10:00:00,5Z' }), 'observed_at', `observed_at must be ${dateFormats}`],
+      [outcome({ observed_at: '2026-06-30T10:00' }), 'observed_at', `observed_at must be ${dateFormats}`],
       [outcome({ observed_at: 20260630 }), 'observed_at', `observed_at must be a string: ${dateFormats}`],
       [outcome({ observed_at: '1900-01-01' }), 'observed_at', 'observed_at must not be before 1970-01-01'],
       [outcome({ observed_at: '1969-12-31T23:59:59Z' }), 'observed_at', 'observed_at must not be before 1970-01-01'],
@@ -197,10 +197,6 @@ function monitoringSuite(driver: Driver) {
     }
     await post(outcome({ observed_at: '1970-01-01' })).expect(201);
     await post(outcome({ observed_at: new Date(Date.now() + 3_600_000).toISOString() })).expect(200);
-    // A date-time without a zone (Python's isoformat() of a naive datetime) is read as UTC, as before.
-    const { body: naive } = await post(outcome({ observed_at: '2026-06-30T10:00:00.123456' })).expect(200);
-    expect(naive.observed_at).toBe('2026-06-30T10:00:00.123Z');
-    await post(outcome({ observed_at: '2026-06-30 10:00:00' })).expect(200);
     for (const name of ['performance', 'drift', 'fairness']) {
       for (const [query, field] of [[{ from: '2026-W01' }, 'from'], [{ to: '2026-001' }, 'to'], [{ from: '0000-12-31' }, 'from']] as const) {
         const { body } = await request(api.url).get(`/model/${name}`).query(query).expect(400);

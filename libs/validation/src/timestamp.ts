@@ -8,18 +8,16 @@ import { FeatureProblem, FeatureValidationError } from './feature-validation.err
  * - a calendar date `YYYY-MM-DD`, read as midnight UTC;
  * - a date-time `YYYY-MM-DDTHH:MM`, with optional seconds `:SS` and fraction `.f` (1 to 9 digits,
  *   kept to the millisecond), and a zone: `Z` or an offset `+HH:MM` / `-HH:MM` (`T` and `Z` in
- *   either case, as RFC 3339 allows; a space for the `T`, as RFC 3339 allows too).
- * - the same date-time without a zone, read as UTC. The endpoints that took IsISO8601 before
- *   accepted it (read in the server's time zone, UTC in the image), and Python's `isoformat()` of
- *   a naive datetime writes it: refusing it would break clients of the original service.
+ *   either case, as RFC 3339 allows).
  *
  * Refused: week dates (`2026-W01`), ordinal dates (`2026-001`), the basic format (`20261101`), a
- * year or a month alone, `24:00`, leap seconds, a comma before the fraction, days that do not
- * exist (`2026-02-30`), and instants outside the years 0001-9999 once the offset is applied. class-validator's
+ * year or a month alone, a date-time without a zone (its meaning would depend on the server's time
+ * zone), `24:00`, leap seconds, a comma before the fraction, days that do not exist (`2026-02-30`),
+ * and instants outside the years 0001-9999 once the offset is applied. class-validator's
  * `IsISO8601` accepts most of these, and neither `Date` nor PostgreSQL reads them alike, hence a
  * parser of our own: a regular expression for the shape and `Date` arithmetic for the rest.
  */
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2})))?$/;
 
 /** What `parseTimestamp` says about an unusable value. */
 export type TimestampProblem = 'missing' | 'repeated' | 'type' | 'format' | 'range';
