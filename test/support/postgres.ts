@@ -17,8 +17,9 @@ export async function canReachPostgres(): Promise<boolean> {
   }
 }
 
-async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_URL });
+/** `work` on a connection of its own to `url` (the test server's admin database by default). */
+export async function admin<T>(work: (client: Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);

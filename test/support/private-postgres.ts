@@ -3,8 +3,8 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { freePort } from './child-app';
+import { admin } from './postgres';
 
 const run = promisify(execFile);
 
@@ -52,16 +52,7 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
   await start();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const admin = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
-    const client = new Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin((c) => c.query('CREATE DATABASE attrition'));
+  await admin((c) => c.query('CREATE DATABASE attrition'), adminUrl);
 
   return {
     url: `postgres://postgres@127.0.0.1:${port}/attrition`,
@@ -72,7 +63,7 @@ export async function createPrivatePostgres(): Promise<PrivatePostgres> {
            WHERE datname = 'attrition' AND pid <> pg_backend_pid()`,
         );
         return Number(rows[0].count);
-      }),
+      }, adminUrl),
     stop: (mode) => pg('pg_ctl', ['stop', '-w', '-m', mode, '-D', data]).then(() => undefined),
     start,
     async destroy() {
