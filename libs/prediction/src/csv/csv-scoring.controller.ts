@@ -52,8 +52,9 @@ export class CsvScoringController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      `Makes a resend safe: row r is stored with the key \`<key>:<r>\`; a row whose key is stored is answered with the stored ` +
-      `ids and stored again never. 8-${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters: letters, digits, \`. _ : -\`.`,
+      `Makes a resend safe: row r is stored with the key \`<key>#row:<r>\` (a key no client can send itself); a row whose key ` +
+      `is stored is answered with the stored ids and stored again never. 8-${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters: ` +
+      `letters, digits, \`. _ : -\`.`,
     schema: { type: 'string', pattern: `^[A-Za-z0-9._:-]{8,${CSV_MAX_IDEMPOTENCY_KEY_LENGTH}}$` },
   })
   @ApiQuery({
@@ -86,7 +87,7 @@ export class CsvScoringController {
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       throw new UnsupportedMediaTypeException('Send the CSV file uncompressed (no Content-Encoding)');
     }
-    const idempotencyKey = csvIdempotencyKey(key);
+    const idempotencyKey = parseIdempotencyKey(key, 'Idempotency-Key');
     try {
       await this.csv.score({
         input: request,
@@ -108,20 +109,6 @@ export class CsvScoringController {
       response.destroy();
     }
   }
-}
-
-function csvIdempotencyKey(value: string | undefined): string | undefined {
-  const key = parseIdempotencyKey(value, 'Idempotency-Key');
-  if (key !== undefined && key.length > CSV_MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new FeatureValidationError([
-      {
-        feature: 'Idempotency-Key',
-        constraint: 'idempotencyKey',
-        message: `Idempotency-Key must be at most ${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters for a CSV file (row r's key is <key>:<r>)`,
-      },
-    ]);
-  }
-  return key;
 }
 
 function parseStartRow(value: unknown): number | undefined {
