@@ -167,7 +167,8 @@ export class CsvScoringService {
       this.logger.log({
         request_id: job.requestId,
         msg:
-          `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.replayed} replayed, ${summary.rejected} rejected` +
+          `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.rejected} rejected` +
+          `${summary.replayed > 0 ? `, ${summary.replayed} replayed` : ''}` +
           `${summary.stoppedAt ? `, stopped at row ${summary.stoppedAt.row}` : ''} in ${(performance.now() - started).toFixed(0)} ms`,
       });
       return summary;
