@@ -93,7 +93,7 @@ function idempotencySuite(driver: Driver) {
     // A batch with the same header key: its items are <key>#0, <key>#1
     await request(api.url).post('/predict/batch').set('Idempotency-Key', key).send({ items: [{ features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE }, { features: EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE }] }).expect(200);
     const names = Object.keys(EXAMPLE_EMPLOYEE_LIKELY_TO_STAY);
-    const row = names.map((n) => (EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as Record<string, unknown>)[n]).join(',');
+    const row = names.map((n) => (EXAMPLE_EMPLOYEE_LIKELY_TO_STAY as unknown as Record<string, unknown>)[n]).join(',');
     const csv = `${names.join(',')}\n${row}\n${row}\n`;
     const sendCsv = () => request(api.url).post('/predict/csv').set('content-type', 'text/csv').set('Idempotency-Key', key).send(csv).expect(200);
     // Act

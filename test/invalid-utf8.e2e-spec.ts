@@ -54,7 +54,7 @@ describe('invalid UTF-8 in a request body', () => {
 
   it('a CSV row is answered with an error naming the byte offset; the other rows are stored', async () => {
     // Arrange: row 2 of 3 has Divorc<0xE9>(e)
-    const line = (f: Record<string, unknown>) => FEATURE_NAMES.map((n) => f[n]).join(',');
+    const line = (f: object) => FEATURE_NAMES.map((n) => (f as Record<string, unknown>)[n]).join(",");
     const text = `${FEATURE_NAMES.join(',')}\n${line(EXAMPLE_EMPLOYEE_LIKELY_TO_STAY)}\n${line(employee)}\n${line(EXAMPLE_EMPLOYEE_LIKELY_TO_STAY)}\n`;
     const { body, offset } = windows1252(text);
     // Act
