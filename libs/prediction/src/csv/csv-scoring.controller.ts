@@ -103,8 +103,9 @@ export class CsvScoringController {
     } catch (error) {
       // Before the first chunk is written, the error filter answers (400, 503, ...). After it, the
       // status is gone: closing the connection without the final chunk tells the client the file
-      // is incomplete; every row it received is stored.
-      if (!response.headersSent) throw error;
+      // is incomplete; every row it received is stored. A client that went away before (its upload
+      // aborted) gets no answer either: that is no server error to log as one.
+      if (!response.headersSent && !request.readableAborted) throw error;
       this.logger.warn({ request_id: requestId, msg: `csv file cut short: ${error instanceof Error ? error.message : String(error)}` });
       response.destroy();
     }
