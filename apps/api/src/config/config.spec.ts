@@ -46,7 +46,9 @@ describe('configuration', () => {
       maxConnections: 1_000,
       trustProxy: false,
       rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
+      csvJobs: { max: 2, perClient: 1 },
     });
+    expect(withEnv({ CSV_MAX_JOBS: '8', CSV_MAX_JOBS_PER_CLIENT: '0' }, httpConfig).csvJobs).toEqual({ max: 8, perClient: 0 });
     expect(withEnv({ RATE_LIMIT_PREDICT: '0', REDIS_URL: 'redis://127.0.0.1:6379' }, httpConfig).rateLimit).toMatchObject({ predict: 0, redisUrl: 'redis://127.0.0.1:6379' });
     expect(withEnv({ TRUST_PROXY: '1' }, httpConfig).trustProxy).toBe(1);
     expect(withEnv({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, httpConfig).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
@@ -60,6 +62,8 @@ describe('configuration', () => {
     // `true` would trust any peer's X-Forwarded-For: a client reaching the service directly could spoof its address.
     [httpConfig, { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [httpConfig, { CSV_MAX_JOBS: '-1' }, 'CSV_MAX_JOBS'],
+    [httpConfig, { CSV_MAX_JOBS_PER_CLIENT: 'two' }, 'CSV_MAX_JOBS_PER_CLIENT'],
     [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
     [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [appConfig, { PORT: 'eighty' }, 'PORT'],
