@@ -10,6 +10,7 @@ import {
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Request, Response } from 'express';
@@ -25,7 +26,10 @@ const DESCRIPTION =
   '`error` appended. Rows are validated, scored and stored in chunks of ' +
   `${CSV_CHUNK_ROWS}, one transaction each, exactly as /predict/batch does; each chunk is written out once it is ` +
   'committed, so every row received is stored. A row that fails validation is answered in `error` with the text ' +
-  '/predict would give, and the file goes on. The whole upload must arrive within HTTP_REQUEST_TIMEOUT_MS. ' +
+  '/predict would give, and the file goes on; so is a row that is not valid UTF-8 (naming the byte offset in the file). ' +
+  'A CSV syntax error stops reading at its row: the rows before are answered and stored, and a last row says where. ' +
+  'The whole upload must arrive within HTTP_REQUEST_TIMEOUT_MS. At most CSV_MAX_JOBS_PER_CLIENT files per client and ' +
+  'CSV_MAX_JOBS in all are scored at once (429 / 503 with Retry-After beyond). ' +
   `Limits: ${CSV_MAX_COLUMNS} columns, ${CSV_MAX_RECORD_BYTES} bytes per row. If the connection breaks, every chunk ` +
   'written so far is stored: send the file again with the same Idempotency-Key (and `start_row` = the last row ' +
   'received + 1 to skip the rest): rows already stored are answered with their stored ids and not stored again.';
@@ -72,9 +76,15 @@ export class CsvScoringController {
     description: 'Empty file, header without a feature column, duplicate or reserved column names, too many columns, bad start_row or key',
   })
   @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'Not sent as text/csv, or compressed' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Over the batch rate limit, or this client already has CSV_MAX_JOBS_PER_CLIENT files being scored (Retry-After)',
+  })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
-    description: 'Database or model unavailable before the first chunk was stored (later, the connection is closed instead)',
+    description:
+      'Database or model unavailable before the first chunk was stored (later, the connection is closed instead), or ' +
+      'CSV_MAX_JOBS files are being scored already (Retry-After; nothing of this file read or stored)',
   })
   async scoreCsv(
     @Req() request: Request,
