@@ -48,6 +48,7 @@ async function main(): Promise<number> {
     });
     process.stderr.write(
       `${summary.rows} rows: ${summary.stored} stored, ${summary.rejected} rejected` +
+        `${summary.replayed > 0 ? `, ${summary.replayed} replayed (stored before under the same key)` : ''}` +
         `${summary.stoppedAt ? `; stopped at row ${summary.stoppedAt.row}: ${summary.stoppedAt.reason}` : ''}\n`,
     );
     return summary.stoppedAt ? 2 : 0;

@@ -53,6 +53,33 @@ describe('npm run score (offline, embedded database)', () => {
     expect(storedCount(sqlitePath)).toBe(2450);
   }, 300_000);
 
+  it('writes formulas as text (a leading quote), negative numbers as numbers, and a row that is not UTF-8 as that row\'s error', async () => {
+    // Arrange: 3 rows; row 1's employee number is a formula, row 2's a negative number, row 3's has a Latin-1 byte
+    const text = await new Promise<string>((resolve) => {
+      let all = '';
+      generateCsv(3).on('data', (d: Buffer | string) => (all += d)).on('end', () => resolve(all));
+    });
+    const lines = text.trimEnd().split('\n');
+    lines[1] = lines[1].replace('E-1', '"=HYPERLINK(""http://x"",""y"")"');
+    lines[2] = lines[2].replace('E-2', '-42');
+    const file = Buffer.from(lines.join('\n') + '\n');
+    const offset = file.indexOf('E-3') + 2;
+    file[offset] = 0xe9;
+    const input = join(dir, 'hostile.csv');
+    writeFileSync(input, file);
+    const sqlitePath = join(dir, 'hostile.sqlite');
+    // Act
+    const { code, stdout } = await score(sqlitePath, [input]);
+    // Assert
+    expect(code).toBe(0);
+    expect(stdout).toContain(`"'=HYPERLINK(""http://x"",""y"")",`);
+    expect(stdout).not.toMatch(/^"?=/m);
+    const rows = parse(stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.employee_no.slice(0, 3))).toEqual(["'=H", '-42', 'E-\uFFFD']);
+    expect(rows.map((r) => r.error)).toEqual(['', '', `This row is not valid UTF-8 (byte offset ${offset} of the file); send the file as UTF-8`]);
+    expect(storedCount(sqlitePath)).toBe(2);
+  }, 300_000);
+
   it('refuses a file without the feature columns with exit code 2, storing nothing', async () => {
     const input = join(dir, 'bad.csv');
     writeFileSync(input, 'name,salary\nBob,3\n');

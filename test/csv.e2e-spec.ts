@@ -42,6 +42,33 @@ function streamCsv(api: TestApp, body: Readable, headers: Record<string, string>
   });
 }
 
+/**
+ * POST /predict/csv from the local address `from` (127.0.0.x: another client to the server), the
+ * body written from `body` and ended unless `keepOpen`. Resolves once the response headers arrive.
+ */
+function csvFrom(
+  api: TestApp,
+  from: string,
+  body: string,
+  keepOpen = false,
+): { response: Promise<IncomingMessage>; end: () => void; abort: () => void } {
+  const req = httpRequest(new URL('/predict/csv', api.url), { method: 'POST', localAddress: from, headers: { 'content-type': 'text/csv' } });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', reject);
+  });
+  req.write(body);
+  if (!keepOpen) req.end();
+  response.catch(() => undefined);
+  return { response, end: () => req.end(), abort: () => req.destroy() };
+}
+
+async function jsonOf(response: IncomingMessage): Promise<{ status: number; retryAfter?: string; body: Record<string, unknown> }> {
+  let text = '';
+  for await (const piece of response) text += piece;
+  return { status: response.statusCode!, retryAfter: response.headers['retry-after'] as string | undefined, body: JSON.parse(text) };
+}
+
 async function storedKeys(api: TestApp): Promise<string[]> {
   const rows: { k: string }[] = await api.dataSource.query('SELECT idempotency_key AS k FROM model_inputs');
   return rows.map((r) => r.k);
@@ -170,7 +197,7 @@ function csvSuite(driver: Driver) {
     await postCsv(api, body).set('content-encoding', 'gzip').expect(415);
     const start = await postCsv(api, body, '?start_row=0').expect(400);
     expect(start.body.errors[0].feature).toBe('start_row');
-    const key = await postCsv(api, body).set('Idempotency-Key', 'k'.repeat(101)).expect(400);
+    const key = await postCsv(api, body).set('Idempotency-Key', 'k'.repeat(129)).expect(400);
     expect(key.body.errors[0].feature).toBe('Idempotency-Key');
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
   });
@@ -189,6 +216,48 @@ function csvSuite(driver: Driver) {
       await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 1470, outputs: 1470 });
       await truncate(api.dataSource);
     }
+  });
+
+  it('a CSV syntax error in data row N: rows 1..N-1 are answered and stored, and reading stops at row N, on its line', async () => {
+    // Arrange: 6 rows, a stray quote in row 4's employee number (line 5), sent in one piece
+    const lines = employeeCsv(training.slice(0, 6)).trimEnd().split('\n');
+    lines[4] = lines[4].replace('E-4', 'E"4');
+    // Act
+    const rows = readCsv((await postCsv(api, lines.join('\n') + '\n').expect(200)).text);
+    // Assert
+    expect(rows.map((r) => [r.row, r.employee_no, r.id !== ''])).toEqual([
+      ['1', 'E-1', true],
+      ['2', 'E-2', true],
+      ['3', 'E-3', true],
+      ['4', '', false],
+    ]);
+    expect(rows[3].error).toBe('Reading stopped at row 4: a quote inside an unquoted field (line 5); this row and the rest of the file were not scored');
+    await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 3, outputs: 3 });
+  });
+
+  it('a stray quote in data row 1 is no header problem: a 200 that says reading stopped at row 1', async () => {
+    const lines = employeeCsv(training.slice(0, 2)).trimEnd().split('\n');
+    lines[1] = lines[1].replace('E-1', 'E"1');
+    const rows = readCsv((await postCsv(api, lines.join('\n') + '\n').expect(200)).text);
+    expect(rows).toEqual([expect.objectContaining({ row: '1', id: '', error: expect.stringMatching(/^Reading stopped at row 1: a quote inside an unquoted field \(line 2\)/) })]);
+    await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
+  });
+
+  it('writes formulas in the answer as text: pass-through and category cells starting with = + - @ get a leading quote, negative numbers stay numbers', async () => {
+    // Arrange: formulas in the employee number and in poste (an unknown category: scored, with a warning)
+    const formulas = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", '@SUM(A1:A2)', '-2+3'];
+    const body = csvOf(
+      ['employee_no', ...FEATURE_NAMES],
+      formulas.map((formula, i) => [formula, ...FEATURE_NAMES.map((n) => (n === 'poste' ? formula : training[i][n]))]),
+    ).replace(/\n$/, `\n-42,${FEATURE_NAMES.map((n) => training[9][n]).join(',')}\n`);
+    // Act
+    const text = (await postCsv(api, body).expect(200)).text;
+    // Assert: read back, every formula is text; in the raw answer no cell starts with one
+    const rows = readCsv(text);
+    expect(rows.map((r) => r.employee_no)).toEqual([...formulas.map((f) => `'${f}`), '-42']);
+    expect(rows.slice(0, 4).map((r) => r.poste)).toEqual(formulas.map((f) => `'${f}`));
+    for (const line of text.split('\n')) expect(line.split(',').some((cell) => /^"?[=+@]|^"?-[^\d]|^"?-2\+3/.test(cell))).toBe(false);
+    await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 5, outputs: 5 });
   });
 
   it('start_row skips the rows before it', async () => {
@@ -251,7 +320,7 @@ function csvSuite(driver: Driver) {
     expect(stored).toBeGreaterThanOrEqual(received.length);
     expect(stored).toBeLessThan(total);
     const keys = new Set(await storedKeys(api));
-    expect(keys).toEqual(new Set(Array.from({ length: stored }, (_, i) => `${key}:${i + 1}`)));
+    expect(keys).toEqual(new Set(Array.from({ length: stored }, (_, i) => `${key}#row:${i + 1}`)));
     const inputIdBefore = new Map(
       ((await api.dataSource.query('SELECT idempotency_key AS k, id FROM model_inputs')) as { k: string; id: number }[]).map((r) => [r.k, Number(r.id)]),
     );
@@ -264,14 +333,14 @@ function csvSuite(driver: Driver) {
     expect(resumed[0].row).toBe(String(lastReceived + 1));
     expect(resumed[resumed.length - 1].row).toBe(String(total));
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: total, outputs: total });
-    expect(new Set(await storedKeys(api))).toEqual(new Set(Array.from({ length: total }, (_, i) => `${key}:${i + 1}`)));
+    expect(new Set(await storedKeys(api))).toEqual(new Set(Array.from({ length: total }, (_, i) => `${key}#row:${i + 1}`)));
     const ids = [...received.map((r) => r.id), ...resumed.map((r) => r.id)];
     expect(new Set(ids).size).toBe(total);
     // Rows stored before the cut but never received (the socket buffers, the chunk in flight) are
     // answered on resume with the input stored then: replayed, not stored again
-    const replayed = resumed.filter((r) => inputIdBefore.has(`${key}:${r.row}`));
+    const replayed = resumed.filter((r) => inputIdBefore.has(`${key}#row:${r.row}`));
     expect(replayed).toHaveLength(stored - lastReceived);
-    for (const r of replayed) expect(Number(r.input_id)).toBe(inputIdBefore.get(`${key}:${r.row}`));
+    for (const r of replayed) expect(Number(r.input_id)).toBe(inputIdBefore.get(`${key}#row:${r.row}`));
     // The features stored for a resumed row are that row's
     const sample = resumed[resumed.length - 1];
     const [row] = await api.dataSource.query(`SELECT features FROM model_inputs WHERE id = ${sample.input_id}`);
@@ -311,5 +380,53 @@ describe('POST /predict/csv: keys and rate limits', () => {
     const limited = await postCsv(api, body).set('X-API-Key', key).expect(429);
     expect(limited.headers['retry-after']).toBeDefined();
     await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 2, outputs: 2 });
+  });
+});
+
+describe('POST /predict/csv: files scored at once, per client and in all', () => {
+  let database: DatabaseUnderTest;
+  let api: TestApp;
+  beforeAll(async () => {
+    database = await databaseFor('sqlite');
+    api = await bootApp({ ...database.env, CSV_MAX_JOBS: '2', CSV_MAX_JOBS_PER_CLIENT: '1' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
+
+  it('a second file from one client is a 429, a file over the overall cap a 503, both with Retry-After naming the limit; slots free when files end', async () => {
+    // Arrange: two files in progress (their uploads held open) from 127.0.0.1 and 127.0.0.2
+    const header = `employee_no,${FEATURE_NAMES.join(',')}\n`;
+    const first = csvFrom(api, '127.0.0.1', header, true);
+    const second = csvFrom(api, '127.0.0.2', header, true);
+    try {
+      // The server takes a slot when the request arrives; the header row alone answers nothing yet.
+      await new Promise((r) => setTimeout(r, 300));
+      const file = employeeCsv([training[0]]);
+      // Act
+      const sameClient = await jsonOf(await csvFrom(api, '127.0.0.1', file).response);
+      const thirdClient = await jsonOf(await csvFrom(api, '127.0.0.3', file).response);
+      // Assert
+      expect(sameClient).toMatchObject({ status: 429, retryAfter: '10', body: { statusCode: 429, detail: expect.stringContaining('at most 1 (CSV_MAX_JOBS_PER_CLIENT)') } });
+      expect(thirdClient).toMatchObject({ status: 503, retryAfter: '10', body: { statusCode: 503, detail: expect.stringContaining('CSV_MAX_JOBS = 2') } });
+      await expect(countRows(api.dataSource)).resolves.toEqual({ inputs: 0, outputs: 0 });
+      // Act 2: the first file ends (answered), the second's client goes away; both slots come back
+      first.end();
+      const answered = await first.response;
+      for await (const _ of answered) void _;
+      second.abort();
+      await new Promise((r) => setTimeout(r, 300));
+      // Assert 2
+      for (const from of ['127.0.0.1', '127.0.0.3']) {
+        const response = await csvFrom(api, from, file).response;
+        expect(response.statusCode).toBe(200);
+        response.resume();
+      }
+    } finally {
+      // Whatever happened, no upload is left open to hold the app's shutdown.
+      first.abort();
+      second.abort();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { HealthModule } from '@app/health';
 import { MonitoringModule } from '@app/monitoring';
 import { AllConfig } from './config';
+import { CsvJobLimitModule } from './http/csv-job-limits';
 import { RateLimitModule } from './http/rate-limits';
 import { RequestObserverModule } from './http/request-observer';
 import { LoggingModule } from './logging/logging';
@@ -21,6 +22,7 @@ import { ScoringModule } from './scoring.module';
     HealthModule,
     MetricsModule,
     RateLimitModule,
+    CsvJobLimitModule,
     RequestObserverModule,
   ],
 })

@@ -10,6 +10,8 @@ import { capConnectionsPerClient } from './http/client-connection-cap';
 import { DomainErrorFilter } from './http/domain-error.filter';
 import { jsonKeyBudget } from './http/json-key-budget';
 import { rewrapJsonSyntaxError } from './http/malformed-json.error';
+import { requireUtf8, verifyAll } from './http/utf8-body';
+import { CsvJobLimits } from './http/csv-job-limits';
 import { RateLimits } from './http/rate-limits';
 import { RequestObserver } from './http/request-observer';
 import { PinoNestLogger } from './logging/logging';
@@ -52,12 +54,15 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use(app.get(RequestObserver).middleware);
   app.use(securityHeaders());
   app.use(app.get(RateLimits).middleware);
+  // After the rate limits: a file they refuse takes no slot.
+  app.use(app.get(CsvJobLimits).middleware);
   app.use(requireJsonBody);
   // Batches get their own, larger limit; the general parser then skips the already-parsed body.
-  app.use('/predict/batch', json({ limit: settings.batchBodyLimit }));
+  // Every JSON body must be UTF-8 (a 400 naming the first bad byte, never U+FFFD stored).
+  app.use('/predict/batch', json({ limit: settings.batchBodyLimit, verify: requireUtf8 }));
   // Batches are bounded item by item after parsing; every other body has a key budget before it.
-  app.use('/predict', json({ limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_PREDICTION) }));
-  app.useBodyParser('json', { limit: settings.bodyLimit, verify: jsonKeyBudget(MAX_KEYS_PER_BODY) });
+  app.use('/predict', json({ limit: settings.bodyLimit, verify: verifyAll(requireUtf8, jsonKeyBudget(MAX_KEYS_PER_PREDICTION)) }));
+  app.useBodyParser('json', { limit: settings.bodyLimit, verify: verifyAll(requireUtf8, jsonKeyBudget(MAX_KEYS_PER_BODY)) });
   app.use(rewrapJsonSyntaxError);
   app.useGlobalPipes(tracedBodyPipe(app.get(RequestValidator)));
   app.useGlobalFilters(new DomainErrorFilter());

@@ -12,3 +12,4 @@ export { ApiKeysModule, ApiKeyPolicy, AdminKeyGuard, PredictKeyGuard, AdminOnly,
 export type { ApiKeysOptions } from './api-keys';
 export { TRACER_NAME, withSpan } from './tracing';
 export { REQUEST_ID_HEADER, RequestId, assignRequestId, requestIdOf } from './request-id';
+export { firstInvalidUtf8 } from './utf8';

@@ -45,8 +45,21 @@ export class BatchItemResultDto {
 }
 
 export class PredictBatchResponseDto {
-  @ApiProperty({ type: 'integer', example: 999, description: 'Items answered 200: predicted and stored (one transaction), or replayed' })
+  @ApiProperty({
+    type: 'integer',
+    example: 999,
+    description: 'Items predicted and stored by this request (one transaction); replayed items are counted in `replayed`, not here',
+  })
   stored: number;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 0,
+    description:
+      'Items answered 200 with the answer stored earlier under their idempotency key (`replayed: true`); nothing new was ' +
+      'stored for them. `stored + replayed + rejected` is the number of items',
+  })
+  replayed: number;
 
   @ApiProperty({ type: 'integer', example: 1, description: 'Items not stored (status 400, 422 or 500)' })
   rejected: number;

@@ -116,21 +116,30 @@ export class PredictionService implements OnModuleInit {
     const results = new Array<BatchItemResultDto>(items.length);
     const budget = new YieldBudget();
     let stored = 0;
+    let replayed = 0;
     for (const [index, outcome] of outcomes.entries()) {
       await budget.check();
       if (outcome.status !== 200) {
         results[index] = { index, status: outcome.status, error: outcome.error };
         continue;
       }
-      stored++;
       const result = { index, status: 200 as const, result: this.respond(outcome.request, outcome.mapped, outcome.record) };
-      results[index] = outcome.replayed ? { ...result, replayed: true } : result;
+      if (outcome.replayed) {
+        replayed++;
+        results[index] = { ...result, replayed: true };
+      } else {
+        stored++;
+        results[index] = result;
+      }
     }
+    const rejected = items.length - stored - replayed;
     this.logger.log({
       request_id: requestId,
-      msg: `batch of ${items.length}: ${stored} stored, ${items.length - stored} rejected in ${(performance.now() - started).toFixed(1)} ms`,
+      msg:
+        `batch of ${items.length}: ${stored} stored, ${rejected} rejected${replayed > 0 ? `, ${replayed} replayed` : ''} ` +
+        `in ${(performance.now() - started).toFixed(1)} ms`,
     });
-    return { stored, rejected: items.length - stored, results };
+    return { stored, replayed, rejected, results };
   }
 
   /**

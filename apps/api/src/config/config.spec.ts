@@ -47,7 +47,9 @@ describe('configuration', () => {
       maxConnectionsPerClient: 100,
       trustProxy: false,
       rateLimit: { windowMs: 60_000, predict: 1_200, batch: 60, redisUrl: undefined },
+      csvJobs: { max: 2, perClient: 1 },
     });
+    expect(withEnv({ CSV_MAX_JOBS: '8', CSV_MAX_JOBS_PER_CLIENT: '0' }, httpConfig).csvJobs).toEqual({ max: 8, perClient: 0 });
     expect(withEnv({ RATE_LIMIT_PREDICT: '0', REDIS_URL: 'redis://127.0.0.1:6379' }, httpConfig).rateLimit).toMatchObject({ predict: 0, redisUrl: 'redis://127.0.0.1:6379' });
     expect(withEnv({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, httpConfig).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(withEnv({ TRUST_PROXY: '192.0.2.7,2001:db8::/32, linklocal,uniquelocal' }, httpConfig).trustProxy).toEqual([
@@ -73,6 +75,8 @@ describe('configuration', () => {
     [httpConfig, { HTTP_HEADERS_TIMEOUT_MS: '10' }, 'HTTP_HEADERS_TIMEOUT_MS'],
     [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: '-1' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
     [httpConfig, { HTTP_MAX_CONNECTIONS_PER_CLIENT: 'many' }, 'HTTP_MAX_CONNECTIONS_PER_CLIENT'],
+    [httpConfig, { CSV_MAX_JOBS: '-1' }, 'CSV_MAX_JOBS'],
+    [httpConfig, { CSV_MAX_JOBS_PER_CLIENT: 'two' }, 'CSV_MAX_JOBS_PER_CLIENT'],
     [appConfig, { PREDICT_API_KEYS: 'short' }, 'PREDICT_API_KEYS'],
     [databaseConfig, { RETENTION_DAYS: '0' }, 'RETENTION_DAYS'],
     [appConfig, { PORT: 'eighty' }, 'PORT'],

@@ -70,6 +70,12 @@ class HttpEnv {
   @IsOptional() @IsInt() @Min(0) @Max(10000000)
   RATE_LIMIT_BATCH?: number;
 
+  @IsOptional() @IsInt() @Min(0) @Max(10000)
+  CSV_MAX_JOBS?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(10000)
+  CSV_MAX_JOBS_PER_CLIENT?: number;
+
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must start with redis:// or rediss://' })
   REDIS_URL?: string;
 
@@ -110,6 +116,17 @@ export interface HttpConfig {
     /** Counters shared by every process through Redis when set; in memory per process otherwise. */
     redisUrl?: string;
   };
+  /**
+   * POST /predict/csv files scored at once, per process (with WORKERS=n, n times as many in all):
+   * a file is CPU work for the whole upload, so a few of them at once would hold every other
+   * request up. 0 turns a cap off.
+   */
+  csvJobs: {
+    /** In all; one more is a 503 with Retry-After. @default 2 */
+    max: number;
+    /** Per client (the rate limits' key: its API key, else its address); one more is a 429 with Retry-After. @default 1 */
+    perClient: number;
+  };
 }
 
 export const httpConfig = registerAs('http', (): HttpConfig => {
@@ -127,6 +144,7 @@ export const httpConfig = registerAs('http', (): HttpConfig => {
       batch: env.RATE_LIMIT_BATCH ?? 60,
       redisUrl: env.REDIS_URL || undefined,
     },
+    csvJobs: { max: env.CSV_MAX_JOBS ?? 2, perClient: env.CSV_MAX_JOBS_PER_CLIENT ?? 1 },
   };
 });
 

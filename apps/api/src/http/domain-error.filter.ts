@@ -30,6 +30,8 @@ interface BodyParserError {
   status: number;
   limit?: number;
   message: string;
+  /** Set by our own `verify` hooks: which check refused the body. */
+  constraint?: string;
 }
 
 /**
@@ -117,8 +119,8 @@ function describeBodyParserError(e: BodyParserError): { status: number; detail: 
     case 'encoding.unsupported':
       return { status: 415, detail: 'Unsupported Content-Encoding: send the body as identity, gzip, deflate or br' };
     case 'entity.verify.failed':
-      // Our own check before parsing (json-key-budget.ts): its message names the cap.
-      return { status: 400, detail: e.message, errors: [{ feature: 'body', constraint: 'maxKeys', message: e.message }] };
+      // Our own checks before parsing (json-key-budget.ts, utf8-body.ts): the message names the cap or the byte.
+      return { status: 400, detail: e.message, errors: [{ feature: 'body', constraint: e.constraint ?? 'maxKeys', message: e.message }] };
     case 'charset.unsupported':
       return { status: 415, detail: 'Unsupported charset: send the JSON body as UTF-8' };
     default:

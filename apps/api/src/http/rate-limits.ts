@@ -10,6 +10,14 @@ import { AllConfig } from '../config';
 type RedisClient = ReturnType<typeof createClient>;
 
 /**
+ * Who a client is for the per-client limits (these rate limits, the CSV job cap): its API key when
+ * it sends a valid one, its address otherwise (an IPv6 address by its /56, as express-rate-limit advises).
+ */
+export function clientKey(request: Request, policy: ApiKeyPolicy): string {
+  return policy.clientId(request) ?? ipKeyGenerator(request.ip ?? '');
+}
+
+/**
  * Per-client limits on the write endpoints (express-rate-limit): POST /predict and POST
  * /predict/batch each have their own budget per window (POST /predict/csv counts as a batch). A client is its API key when it sends a
  * valid one, its address otherwise. Answers 429 with Retry-After and the IETF RateLimit headers.
@@ -47,7 +55,7 @@ export class RateLimits implements OnModuleDestroy {
             legacyHeaders: false,
             identifier: name,
             passOnStoreError: true,
-            keyGenerator: (request) => policy.clientId(request) ?? ipKeyGenerator(request.ip ?? ''),
+            keyGenerator: (request) => clientKey(request, policy),
             store: this.redis
               ? new RedisStore({
                   prefix: `attrition:rate:${name}:`,

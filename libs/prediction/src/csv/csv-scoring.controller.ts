@@ -10,6 +10,7 @@ import {
   ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { Request, Response } from 'express';
@@ -25,7 +26,10 @@ const DESCRIPTION =
   '`error` appended. Rows are validated, scored and stored in chunks of ' +
   `${CSV_CHUNK_ROWS}, one transaction each, exactly as /predict/batch does; each chunk is written out once it is ` +
   'committed, so every row received is stored. A row that fails validation is answered in `error` with the text ' +
-  '/predict would give, and the file goes on. The whole upload must arrive within HTTP_REQUEST_TIMEOUT_MS. ' +
+  '/predict would give, and the file goes on; so is a row that is not valid UTF-8 (naming the byte offset in the file). ' +
+  'A CSV syntax error stops reading at its row: the rows before are answered and stored, and a last row says where. ' +
+  'The whole upload must arrive within HTTP_REQUEST_TIMEOUT_MS. At most CSV_MAX_JOBS_PER_CLIENT files per client and ' +
+  'CSV_MAX_JOBS in all are scored at once (429 / 503 with Retry-After beyond). ' +
   `Limits: ${CSV_MAX_COLUMNS} columns, ${CSV_MAX_RECORD_BYTES} bytes per row. If the connection breaks, every chunk ` +
   'written so far is stored: send the file again with the same Idempotency-Key (and `start_row` = the last row ' +
   'received + 1 to skip the rest): rows already stored are answered with their stored ids and not stored again.';
@@ -52,8 +56,9 @@ export class CsvScoringController {
     name: 'Idempotency-Key',
     required: false,
     description:
-      `Makes a resend safe: row r is stored with the key \`<key>:<r>\`; a row whose key is stored is answered with the stored ` +
-      `ids and stored again never. 8-${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters: letters, digits, \`. _ : -\`.`,
+      `Makes a resend safe: row r is stored with the key \`<key>#row:<r>\` (a key no client can send itself); a row whose key ` +
+      `is stored is answered with the stored ids and stored again never. 8-${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters: ` +
+      `letters, digits, \`. _ : -\`.`,
     schema: { type: 'string', pattern: `^[A-Za-z0-9._:-]{8,${CSV_MAX_IDEMPOTENCY_KEY_LENGTH}}$` },
   })
   @ApiQuery({
@@ -71,9 +76,15 @@ export class CsvScoringController {
     description: 'Empty file, header without a feature column, duplicate or reserved column names, too many columns, bad start_row or key',
   })
   @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'Not sent as text/csv, or compressed' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Over the batch rate limit, or this client already has CSV_MAX_JOBS_PER_CLIENT files being scored (Retry-After)',
+  })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
-    description: 'Database or model unavailable before the first chunk was stored (later, the connection is closed instead)',
+    description:
+      'Database or model unavailable before the first chunk was stored (later, the connection is closed instead), or ' +
+      'CSV_MAX_JOBS files are being scored already (Retry-After; nothing of this file read or stored)',
   })
   async scoreCsv(
     @Req() request: Request,
@@ -86,7 +97,7 @@ export class CsvScoringController {
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       throw new UnsupportedMediaTypeException('Send the CSV file uncompressed (no Content-Encoding)');
     }
-    const idempotencyKey = csvIdempotencyKey(key);
+    const idempotencyKey = parseIdempotencyKey(key, 'Idempotency-Key');
     try {
       await this.csv.score({
         input: request,
@@ -102,26 +113,13 @@ export class CsvScoringController {
     } catch (error) {
       // Before the first chunk is written, the error filter answers (400, 503, ...). After it, the
       // status is gone: closing the connection without the final chunk tells the client the file
-      // is incomplete; every row it received is stored.
-      if (!response.headersSent) throw error;
+      // is incomplete; every row it received is stored. A client that went away before (its upload
+      // aborted) gets no answer either: that is no server error to log as one.
+      if (!response.headersSent && !request.readableAborted) throw error;
       this.logger.warn({ request_id: requestId, msg: `csv file cut short: ${error instanceof Error ? error.message : String(error)}` });
       response.destroy();
     }
   }
-}
-
-function csvIdempotencyKey(value: string | undefined): string | undefined {
-  const key = parseIdempotencyKey(value, 'Idempotency-Key');
-  if (key !== undefined && key.length > CSV_MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new FeatureValidationError([
-      {
-        feature: 'Idempotency-Key',
-        constraint: 'idempotencyKey',
-        message: `Idempotency-Key must be at most ${CSV_MAX_IDEMPOTENCY_KEY_LENGTH} characters for a CSV file (row r's key is <key>:<r>)`,
-      },
-    ]);
-  }
-  return key;
 }
 
 function parseStartRow(value: unknown): number | undefined {

@@ -1,9 +1,9 @@
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { Test } from '@nestjs/testing';
 import { parse } from 'csv-parse/sync';
 import { AttritionScore, FeatureRow, ModelManifest, ModelRunner } from '@app/inference';
 import { NewPredictionRecord, PredictionLogRepository, RecordOutcome } from '@app/persistence';
-import { FeatureMapper, RequestValidator } from '@app/validation';
+import { FeatureMapper, FeatureValidationError, RequestValidator } from '@app/validation';
 import { VALIDATION_OPTIONS } from '../../../validation/src/request-validator';
 import { loadContract } from '../../../../test/fixtures/artifacts';
 import { generateCsv } from '../../../../scripts/csv-generate';
@@ -38,6 +38,9 @@ class FakeLedger {
   transactions = 0;
   inFlight = 0;
   maxInFlight = 0;
+  /** Every idempotency key stored, in order; an entry whose key is here is replayed. */
+  readonly keys: string[] = [];
+  private readonly byKey = new Map<string, RecordOutcome>();
   private nextId = 1;
   commit: (transaction: number) => Promise<void> = () => Promise.resolve();
   onStart: (transaction: number) => void = () => undefined;
@@ -49,14 +52,49 @@ class FakeLedger {
     this.onStart(transaction);
     try {
       await this.commit(transaction);
-      return entries.map((entry) => {
+      return entries.map((entry): RecordOutcome => {
+        const before = entry.idempotencyKey === undefined ? undefined : this.byKey.get(entry.idempotencyKey);
+        if (before) return { ...before, replayed: true } as RecordOutcome;
         const id = this.nextId++;
-        return { stored: true, replayed: false, record: { ...entry, id, inputId: id, createdAt: new Date() } };
+        const outcome: RecordOutcome = { stored: true, replayed: false, record: { ...entry, id, inputId: id, createdAt: new Date() } };
+        if (entry.idempotencyKey !== undefined) {
+          this.keys.push(entry.idempotencyKey);
+          this.byKey.set(entry.idempotencyKey, outcome);
+        }
+        return outcome;
       });
     } finally {
       this.inFlight--;
     }
   };
+}
+
+/** The lines of a generated file of `rows` employees: the header, then data row r at index r. */
+async function csvLines(rows: number): Promise<string[]> {
+  let text = '';
+  for await (const piece of generateCsv(rows)) text += piece;
+  return text.trimEnd().split('\n');
+}
+
+/** `bytes` as a stream of pieces of `size` bytes (Infinity: one piece). */
+function piecesOf(bytes: Buffer, size: number): Readable {
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += Math.min(size, bytes.length)) pieces.push(bytes.subarray(i, i + size));
+  return Readable.from(pieces);
+}
+
+/** Scores `bytes` into a string: the summary, and the output's rows. */
+async function scoreText(
+  service: CsvScoringService,
+  bytes: Buffer,
+  piece = Infinity,
+  idempotencyKey?: string,
+): Promise<{ summary: Awaited<ReturnType<CsvScoringService['score']>>; rows: Record<string, string>[]; text: string }> {
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const summary = await service.score({ input: piecesOf(bytes, piece), output, idempotencyKey });
+  return { summary, rows: parse(text, { columns: true }) as Record<string, string>[], text };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -137,7 +175,7 @@ describe('CsvScoringService', () => {
     // Act
     const summary = await service.score({ input: generateCsv(95, { rowsPerPiece: 7 }), output });
     // Assert: every row, in row order, ids in row order (commits in row order)
-    expect(summary).toEqual({ rows: 95, stored: 95, rejected: 0 });
+    expect(summary).toEqual({ rows: 95, stored: 95, replayed: 0, rejected: 0 });
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => Number(r.row))).toEqual(Array.from({ length: 95 }, (_, i) => i + 1));
     expect(rows.map((r) => r.employee_no)).toEqual(Array.from({ length: 95 }, (_, i) => `E-${i + 1}`));
@@ -206,5 +244,135 @@ describe('CsvScoringService', () => {
     await expect(scoring).rejects.toBeInstanceOf(CsvOutputClosedError);
     expect(ledger.transactions).toBe(2);
     expect(sink.taken()).toBe(0);
+  });
+  describe('a CSV syntax error in data row N', () => {
+    // Row 5's employee number holds a stray quote (line 6: the header is line 1)
+    const stray = async () => {
+      const lines = await csvLines(8);
+      lines[5] = lines[5].replace('E-5', 'E"5');
+      return Buffer.from(lines.join('\n') + '\n');
+    };
+
+    it.each([
+      ['in one piece', Infinity],
+      ['in pieces of 7 bytes', 7],
+    ])('answers and stores rows 1..N-1 and says reading stopped at row N, on its line (file %s)', async (_, piece) => {
+      // Arrange
+      const service = await serviceWith(runner, ledger);
+      // Act
+      const { summary, rows } = await scoreText(service, await stray(), piece);
+      // Assert: rows 1-4 stored and answered, row 5 named with line 6, nothing after it
+      expect(summary).toEqual({ rows: 4, stored: 4, replayed: 0, rejected: 0, stoppedAt: { row: 5, reason: 'a quote inside an unquoted field (line 6)' } });
+      expect(rows.map((r) => [r.row, r.employee_no, r.id === '' ? 'no id' : 'id'])).toEqual([
+        ['1', 'E-1', 'id'],
+        ['2', 'E-2', 'id'],
+        ['3', 'E-3', 'id'],
+        ['4', 'E-4', 'id'],
+        ['5', '', 'no id'],
+      ]);
+      expect(rows[4].error).toBe('Reading stopped at row 5: a quote inside an unquoted field (line 6); this row and the rest of the file were not scored');
+    });
+
+    it('in row 1: the header is read, and reading stops at row 1 (not "the header row cannot be read")', async () => {
+      // Arrange
+      const lines = await csvLines(3);
+      lines[1] = lines[1].replace('E-1', 'E"1');
+      const service = await serviceWith(runner, ledger);
+      // Act
+      const { summary, rows } = await scoreText(service, Buffer.from(lines.join('\n') + '\n'));
+      // Assert
+      expect(summary).toEqual({ rows: 0, stored: 0, replayed: 0, rejected: 0, stoppedAt: { row: 1, reason: 'a quote inside an unquoted field (line 2)' } });
+      expect(rows).toHaveLength(1);
+      expect(ledger.transactions).toBe(0);
+    });
+
+    it('an unclosed quote in row 3: rows 1-2 stored, reading stops at row 3 naming the line it starts on', async () => {
+      // Arrange
+      const lines = await csvLines(6);
+      lines[3] = lines[3].replace('E-3', '"E-3');
+      const service = await serviceWith(runner, ledger);
+      // Act
+      const { summary } = await scoreText(service, Buffer.from(lines.join('\n') + '\n'));
+      // Assert
+      expect(summary).toMatchObject({ rows: 2, stored: 2, stoppedAt: { row: 3, reason: 'a quoted field is not closed (in the record starting on line 4)' } });
+    });
+  });
+
+  describe('invalid UTF-8', () => {
+    /** The file with one byte of data row `row`'s employee number replaced by Latin-1 é (0xE9), and that byte's offset. */
+    const latin1In = async (row: number, bom = false) => {
+      const lines = await csvLines(4);
+      const text = lines.join('\n') + '\n';
+      const offset = (bom ? 3 : 0) + Buffer.byteLength(lines.slice(0, row).join('\n') + '\n') + 'E-'.length;
+      const bytes = Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text)]);
+      bytes[offset] = 0xe9;
+      return { bytes, offset };
+    };
+
+    it.each([
+      ['without a BOM, in one piece', false, Infinity],
+      ['after a BOM, in pieces of 2 bytes', true, 2],
+    ])('in a data row is that row\'s error, naming the byte offset in the file; the other rows are stored (%s)', async (_, bom, piece) => {
+      // Arrange: row 2 is E-<0xE9>... where a Windows-1252 file would have é
+      const { bytes, offset } = await latin1In(2, bom);
+      const service = await serviceWith(runner, ledger);
+      // Act
+      const { summary, rows } = await scoreText(service, bytes, piece);
+      // Assert
+      expect(summary).toEqual({ rows: 4, stored: 3, replayed: 0, rejected: 1 });
+      expect(rows[1]).toMatchObject({ row: '2', id: '', error: `This row is not valid UTF-8 (byte offset ${offset} of the file); send the file as UTF-8` });
+      expect(bytes[offset]).toBe(0xe9);
+      expect([rows[0].id, rows[2].id, rows[3].id].every((id) => id !== '')).toBe(true);
+    });
+
+    it('in the header is a 400 naming the byte offset, before anything is stored', async () => {
+      // Arrange
+      const lines = await csvLines(2);
+      const bytes = Buffer.from(lines.join('\n') + '\n');
+      bytes[4] = 0xff; // inside "employee_no"
+      const service = await serviceWith(runner, ledger);
+      // Act
+      const scoring = scoreText(service, bytes);
+      // Assert
+      await expect(scoring).rejects.toThrow(FeatureValidationError);
+      await expect(scoring).rejects.toThrow('The header row is not valid UTF-8 (byte offset 4)');
+      expect(ledger.transactions).toBe(0);
+    });
+  });
+
+  it('stores row r under <key>#row:r, outside the keys a client may send, and counts a resent row as replayed, not stored', async () => {
+    // Arrange
+    const service = await serviceWith(runner, ledger);
+    const lines = await csvLines(12);
+    const file = Buffer.from(lines.join('\n') + '\n');
+    // Act
+    const first = await scoreText(service, file, Infinity, 'file-key-1');
+    const again = await scoreText(service, file, Infinity, 'file-key-1');
+    // Assert
+    expect(ledger.keys).toEqual(Array.from({ length: 12 }, (_, i) => `file-key-1#row:${i + 1}`));
+    expect(first.summary).toEqual({ rows: 12, stored: 12, replayed: 0, rejected: 0 });
+    expect(again.summary).toEqual({ rows: 12, stored: 0, replayed: 12, rejected: 0 });
+    expect(again.rows.map((r) => r.id)).toEqual(first.rows.map((r) => r.id));
+  });
+
+  it('formula-escapes the cells it writes: a pass-through or category cell starting with = + - @ is text, a negative number stays a number', async () => {
+    // Arrange: row 1's employee number is a formula, row 2's a negative number, row 3's poste a formula (unknown category, still scored)
+    const lines = await csvLines(3);
+    lines[1] = lines[1].replace('E-1', '"=HYPERLINK(""http://x"",""y"")"');
+    lines[2] = lines[2].replace('E-2', '-42');
+    const poste = lines[0].split(',').indexOf('poste');
+    const cells = lines[3].split(',');
+    cells[poste] = '@SUM(A1:A2)';
+    lines[3] = cells.join(',');
+    const service = await serviceWith(runner, ledger);
+    // Act
+    const { rows, text } = await scoreText(service, Buffer.from(lines.join('\n') + '\n'));
+    // Assert: the raw text has the escaped cells, never the live ones
+    expect(text).toContain(`"'=HYPERLINK(""http://x"",""y"")",`);
+    expect(text).not.toMatch(/(^|,)"?=HYPERLINK/m);
+    expect(rows[0].employee_no).toBe(`'=HYPERLINK("http://x","y")`);
+    expect(rows[1].employee_no).toBe('-42');
+    expect(rows[2].poste).toBe("'@SUM(A1:A2)");
+    expect(text).not.toMatch(/(^|,)@SUM/m);
   });
 });

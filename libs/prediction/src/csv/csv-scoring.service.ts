@@ -1,13 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { ModelRunner } from '@app/inference';
 import { FEATURE_NAMES, FeatureValidationError } from '@app/validation';
 import { PREDICTION_OPTIONS, PredictionModuleOptions } from '../prediction.options';
 import { ItemOutcome, PredictionService, ScoredItems } from '../prediction.service';
 import { CSV_OUTPUT_COLUMNS, CsvLayout, outputCell } from './csv-layout';
-import { CsvRecordLimit, CsvRecordTooLongError } from './csv-record-limit';
+import { CsvRecord, CsvRecordReader } from './csv-records';
 
 /** Rows validated, scored and stored together: one inference run, one transaction. */
 export const CSV_CHUNK_ROWS = 1000;
@@ -15,8 +14,22 @@ export const CSV_CHUNK_ROWS = 1000;
 export const CSV_MAX_RECORD_BYTES = 64 * 1024;
 /** Most columns in the header: the 27 features and room for a spreadsheet's own columns. */
 export const CSV_MAX_COLUMNS = 1000;
-/** Longest Idempotency-Key for a file: row r's key is `<key>:<r>`, which must stay within 128 characters. */
-export const CSV_MAX_IDEMPOTENCY_KEY_LENGTH = 100;
+/**
+ * Longest Idempotency-Key for a file, as for /predict: row r's key `<key>#row:<r>` fits the
+ * database column (200 characters) whatever r.
+ */
+export const CSV_MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+/**
+ * The idempotency key of data row `row` (1-based) of a file sent with `key`. `#` is outside the
+ * syntax of client keys (letters, digits, `. _ : -`), so no key a client sends to /predict or as a
+ * batch item's own can be a row's; `#row:` keeps rows apart from a batch's items (`<key>#<index>`).
+ * Rows stored before this scheme have `<key>:<row>`, which a client may send: they are left as
+ * they are (README, "Scoring a CSV file").
+ */
+export function csvRowKey(key: string, row: number): string {
+  return `${key}#row:${row}`;
+}
 
 /** What to score and where to write it. */
 export interface CsvScoringJob {
@@ -24,7 +37,7 @@ export interface CsvScoringJob {
   input: Readable;
   /** Receives the scored CSV, written chunk by chunk, in row order, each chunk after it is committed. */
   output: Writable;
-  /** Row r (1-based, header not counted) is stored with the idempotency key `<key>:<r>`. */
+  /** Row r (1-based, header not counted) is stored with the idempotency key `<key>#row:<r>` (csvRowKey). */
   idempotencyKey?: string;
   /** The HTTP request's id, for the file's log line. */
   requestId?: string;
@@ -41,8 +54,10 @@ export interface CsvScoringJob {
 export interface CsvScoringSummary {
   /** Data rows written to the output (from startRow on). */
   rows: number;
-  /** Rows answered with an id: stored now, or earlier under the same idempotency key. */
+  /** Rows stored by this call. */
   stored: number;
+  /** Rows answered with the ids stored earlier under the same idempotency key; nothing new stored. */
+  replayed: number;
   /** Rows answered with an error. */
   rejected: number;
   /** The reason reading stopped before the end of the file (a CSV syntax error), if it did. */
@@ -58,7 +73,7 @@ export class CsvOutputClosedError extends Error {
 
 interface PendingRow {
   row: number;
-  record: string[];
+  record: CsvRecord;
 }
 
 /** A chunk read, validated and scored, waiting for its transaction. */
@@ -98,17 +113,11 @@ export class CsvScoringService {
   async score(job: CsvScoringJob): Promise<CsvScoringSummary> {
     const started = performance.now();
     const startRow = job.startRow ?? 1;
-    const limit = new CsvRecordLimit(CSV_MAX_RECORD_BYTES);
-    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: CSV_MAX_RECORD_BYTES });
-    // Not stream.pipeline: on a syntax error it would destroy the input, and for an HTTP request
-    // that closes the socket the answer still has to go through.
-    job.input.on('error', (error) => parser.destroy(error));
-    job.input.pipe(limit).pipe(parser);
-    const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+    const records = new CsvRecordReader(job.input, CSV_MAX_RECORD_BYTES);
     const out = new CsvWriter(job.output, job.beforeFirstWrite);
-    const summary: CsvScoringSummary = { rows: 0, stored: 0, rejected: 0 };
+    const summary: CsvScoringSummary = { rows: 0, stored: 0, replayed: 0, rejected: 0 };
     try {
-      const layout = await this.readHeader(records, limit);
+      const layout = await this.readHeader(records);
       let row = 0;
       let pending: PendingRow[] = [];
       // The last chunk's transaction, and the last chunk's rows written out: two chains, so that
@@ -130,24 +139,18 @@ export class CsvScoringService {
         await previousWrite;
       };
       try {
-        try {
-          for (let next = await records.next(); !next.done; next = await records.next()) {
-            row++;
-            if (row < startRow) continue;
-            pending.push({ row, record: next.value });
-            if (pending.length === this.chunkRows) {
-              await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
-              pending = [];
-            }
+        // A syntax error ends the records after the last good one (CsvRecordReader): every row
+        // before it is scored and stored, and reading is said to stop at the bad one.
+        for (let record = await records.next(); record !== undefined; record = await records.next()) {
+          row++;
+          if (row < startRow) continue;
+          pending.push({ row, record });
+          if (pending.length === this.chunkRows) {
+            await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
+            pending = [];
           }
-          if (limit.exceeded) summary.stoppedAt = { row: row + 1, reason: syntaxProblem(limit.exceeded)! };
-        } catch (error) {
-          // A syntax error: the rows the parser had read ahead are lost with it, so reading is said
-          // to stop at the first row not answered, which may be a little before the bad one.
-          const reason = syntaxProblem(error);
-          if (reason === undefined) throw error;
-          summary.stoppedAt = { row: row + 1, reason };
         }
+        if (records.stopped !== undefined) summary.stoppedAt = { row: row + 1, reason: records.stopped };
         if (pending.length > 0) await store(await this.scoreChunk(pending, layout, job.idempotencyKey, out));
         await written;
       } catch (error) {
@@ -165,55 +168,61 @@ export class CsvScoringService {
         request_id: job.requestId,
         msg:
           `csv file: ${summary.rows} rows, ${summary.stored} stored, ${summary.rejected} rejected` +
+          `${summary.replayed > 0 ? `, ${summary.replayed} replayed` : ''}` +
           `${summary.stoppedAt ? `, stopped at row ${summary.stoppedAt.row}` : ''} in ${(performance.now() - started).toFixed(0)} ms`,
       });
       return summary;
     } finally {
       // Whatever is left of the input is discarded, so an HTTP client still sending reads the answer.
-      job.input.unpipe(limit);
-      limit.unpipe(parser);
-      parser.destroy();
-      if (!job.input.destroyed) job.input.resume();
+      records.close();
     }
   }
 
-  private async readHeader(records: AsyncIterator<string[]>, limit: CsvRecordLimit): Promise<CsvLayout> {
-    let first: IteratorResult<string[]>;
-    try {
-      first = await records.next();
-      if (first.done && limit.exceeded) throw limit.exceeded;
-    } catch (error) {
-      const reason = syntaxProblem(error);
-      if (reason === undefined) throw error;
-      throw new FeatureValidationError([{ feature: 'header', constraint: 'csv', message: `The header row cannot be read: ${reason}` }]);
+  private async readHeader(records: CsvRecordReader): Promise<CsvLayout> {
+    const first = await records.next();
+    if (records.stopped !== undefined) {
+      throw new FeatureValidationError([{ feature: 'header', constraint: 'csv', message: `The header row cannot be read: ${records.stopped}` }]);
     }
-    if (first.done) {
+    if (first === undefined) {
       throw new FeatureValidationError([
         { feature: 'header', constraint: 'headerRow', message: 'The file is empty: expected a header row, then one employee per row' },
+      ]);
+    }
+    if (first.invalidUtf8At !== undefined) {
+      throw new FeatureValidationError([
+        { feature: 'header', constraint: 'utf8', message: `The header row is not valid UTF-8 (byte offset ${first.invalidUtf8At}); send the file as UTF-8` },
       ]);
     }
     const specs = new Map(this.runner.manifest.features.map((f) => [f.name, f]));
     // Column names and order come from the request contract; each one's type from contract.json.
     const contract = FEATURE_NAMES.map((name) => specs.get(name)!);
-    return CsvLayout.fromHeader(first.value, contract, CSV_MAX_COLUMNS);
+    return CsvLayout.fromHeader(first.cells, contract, CSV_MAX_COLUMNS);
   }
 
   /** Validates and scores a chunk, storing nothing. */
   private async scoreChunk(rows: PendingRow[], layout: CsvLayout, key: string | undefined, out: CsvWriter): Promise<ScoredChunk> {
     out.throwIfClosed();
     const items: unknown[] = [];
+    const keys: string[] = [];
     const itemOf = new Array<number>(rows.length);
     const problems = new Array<string | undefined>(rows.length);
     rows.forEach(({ row, record }, i) => {
-      const item = layout.toItem(record);
+      if (record.invalidUtf8At !== undefined) {
+        problems[i] = `This row is not valid UTF-8 (byte offset ${record.invalidUtf8At} of the file); send the file as UTF-8`;
+        return;
+      }
+      const item = layout.toItem(record.cells);
       if ('problem' in item) {
         problems[i] = item.problem;
         return;
       }
       itemOf[i] = items.length;
-      items.push(key === undefined ? { features: item.features } : { features: item.features, idempotency_key: `${key}:${row}` });
+      items.push({ features: item.features });
+      if (key !== undefined) keys.push(csvRowKey(key, row));
     });
-    const scored = items.length > 0 ? await this.predictions.scoreItems(items) : undefined;
+    // The row keys go in as the batch's default keys, not as the items' own `idempotency_key`:
+    // they are outside the syntax a client may send (csvRowKey).
+    const scored = items.length > 0 ? await this.predictions.scoreItems(items, (index) => keys[index]) : undefined;
     return { rows, problems, itemOf, scored };
   }
 
@@ -228,10 +237,11 @@ export class CsvScoringService {
     const width = layout.header.length;
     const lines = chunk.rows.map(({ row, record }, i) => {
       // A row with too few or too many fields keeps the columns aligned: padded, or cut to the header.
-      const cells = Array.from({ length: width }, (_, c) => outputCell(record[c] ?? ''));
+      const cells = Array.from({ length: width }, (_, c) => outputCell(record.cells[c] ?? ''));
       const outcome = chunk.problems[i] === undefined ? outcomes[chunk.itemOf[i]] : undefined;
       if (outcome?.status === 200) {
-        summary.stored++;
+        if (outcome.replayed) summary.replayed++;
+        else summary.stored++;
         const { id, inputId, probability, prediction } = outcome.record;
         return [...cells, row, id, inputId, probability, prediction, ''];
       }
@@ -294,24 +304,4 @@ function drained(output: Writable): Promise<void> {
     output.on('close', onClose);
     output.on('error', onClose);
   });
-}
-
-const SYNTAX_PROBLEMS: Record<string, string> = {
-  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
-  // csv-parse names this one without the CSV_ prefix.
-  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field',
-  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by other characters',
-  CSV_MAX_RECORD_SIZE: `a record is longer than ${CSV_MAX_RECORD_BYTES} characters`,
-  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by other characters',
-};
-
-/**
- * A sentence for a CSV syntax error, in words of our own (csv-parse's messages quote the field),
- * or undefined for any other error (the input failed: the client went away).
- */
-function syntaxProblem(error: unknown): string | undefined {
-  if (error instanceof CsvRecordTooLongError) return `a record is longer than ${error.maxBytes} bytes (line ${error.line})`;
-  if (!(error instanceof CsvError)) return undefined;
-  const line = typeof (error as CsvError & { lines?: unknown }).lines === 'number' ? ` (line ${(error as CsvError & { lines: number }).lines})` : '';
-  return `${SYNTAX_PROBLEMS[error.code] ?? 'malformed CSV'}${line}`;
 }
