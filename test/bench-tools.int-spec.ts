@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { cpuSeconds } from '../scripts/bench-support';
-import { summarise } from '../scripts/profile-summary';
+import { cpuSeconds } from '../scripts/bench/bench-support';
+import { summarise } from '../scripts/bench/profile-summary';
 
 // The bench's own measuring tools: what they report is what the docs quote.
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { generateCsv } from '../scripts/csv-generate';
+import { generateCsv } from '../scripts/bench/csv-generate';
 
 const ROOT = join(__dirname, '..');
 

@@ -3,7 +3,7 @@
  * category of its closest stack frame that belongs to one (so V8 builtins such as JSON.stringify
  * count for whoever called them), idle time is left out.
  *
- *   npx ts-node --transpile-only scripts/profile-summary.ts <file.cpuprofile> [requests]
+ *   npx ts-node --transpile-only scripts/bench/profile-summary.ts <file.cpuprofile> [requests]
  *
  * With `requests`, also prints the microseconds per request of each category. The profiler samples
  * the thread's wall-clock time while it is not idle: on a machine whose cores are oversubscribed,

@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { admin, databaseUrl, ROOT } from './bench-support';
-import { buildDataSourceOptions } from '../libs/persistence/src/data-source.options';
-import { runMigrations } from '../libs/persistence/src/migration-runner';
-import { PostgresPredictionWriter } from '../libs/persistence/src/prediction-writers';
-import { NewPredictionRecord } from '../libs/persistence/src/prediction-log.repository';
+import { buildDataSourceOptions } from '../../libs/persistence/src/data-source.options';
+import { runMigrations } from '../../libs/persistence/src/migration-runner';
+import { PostgresPredictionWriter } from '../../libs/persistence/src/prediction-writers';
+import { NewPredictionRecord } from '../../libs/persistence/src/prediction-log.repository';
 
 const INSERT_FROM = (source: string) => `
   WITH data AS MATERIALIZED (

@@ -24,11 +24,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { ModelRunner } from '@app/inference';
-import { TypeOrmMonitoringRepository } from '../libs/persistence/src/typeorm-monitoring.repository';
-import type { PersistenceModuleOptions } from '../libs/persistence/src/persistence.options';
-import { MonitoringService } from '../libs/monitoring/src/monitoring.service';
+import { TypeOrmMonitoringRepository } from '../../libs/persistence/src/typeorm-monitoring.repository';
+import type { PersistenceModuleOptions } from '../../libs/persistence/src/persistence.options';
+import { MonitoringService } from '../../libs/monitoring/src/monitoring.service';
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = Number(process.env.BENCH_PORT ?? 3410);
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);

@@ -3,7 +3,7 @@
  * over and over, each with a perturbed monthly income (deterministic), an `employee_no` column of
  * the client's own before the features, and optionally an invalid row every N rows.
  *
- *   npx ts-node --transpile-only scripts/csv-generate.ts ROWS [--invalid-every N] > file.csv
+ *   npx ts-node --transpile-only scripts/bench/csv-generate.ts ROWS [--invalid-every N] > file.csv
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { stringify } from 'csv-stringify/sync';
 
 type Row = Record<string, number | string>;
 
-const TRAINING = join(__dirname, '..', 'models', 'training', 'data', 'attrition-features.json');
+const TRAINING = join(__dirname, '..', '..', 'models', 'training', 'data', 'attrition-features.json');
 
 export interface CsvGenerateOptions {
   /** Every Nth row (1-based: rows N, 2N, ...) gets an age of 200, which validation rejects. */
@@ -63,7 +63,7 @@ if (require.main === module) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'invalid-every': { type: 'string' } } });
   const rows = Number(positionals[0]);
   if (!Number.isInteger(rows) || rows < 0) {
-    process.stderr.write('Usage: ts-node scripts/csv-generate.ts ROWS [--invalid-every N] > file.csv\n');
+    process.stderr.write('Usage: ts-node scripts/bench/csv-generate.ts ROWS [--invalid-every N] > file.csv\n');
     process.exit(2);
   }
   const invalidEvery = values['invalid-every'] === undefined ? undefined : Number(values['invalid-every']);

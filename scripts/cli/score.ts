@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { CsvScoringService } from '@app/prediction';
 import { FeatureValidationError } from '@app/validation';
-import { ScoringModule } from '../apps/api/src/scoring.module';
-import { standaloneLogger } from '../apps/api/src/logging/logging';
+import { ScoringModule } from '../../apps/api/src/scoring.module';
+import { standaloneLogger } from '../../apps/api/src/logging/logging';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

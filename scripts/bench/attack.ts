@@ -12,9 +12,9 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '../libs/validation/src/examples';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '../../libs/validation/src/examples';
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const MAIN = resolve(process.argv[2] ?? join(ROOT, 'dist/apps/api/src/main.js'));
 const DURATION_MS = Number(process.env.ATTACK_DURATION ?? 5) * 1000;
 const PORT = 3310;

@@ -1,14 +1,14 @@
 // CPU per request of the log lines alone, in one process (stable on a loaded machine): the new
 // access line and request timing (the real RequestObserver middleware of dist/, on a stand-in
 // request and response) plus the prediction line through PinoNestLogger, against the old prediction line through Nest's
-// ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
+// ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/bench/log-line-cost.js
 const { EventEmitter } = require('node:events');
 const { openSync, createWriteStream } = require('node:fs');
 const { ConsoleLogger } = require('@nestjs/common');
 const pino = require('pino');
 const { Histogram } = require('prom-client');
-const { createRootLogger, PinoNestLogger } = require('../dist/apps/api/src/logging/logging');
-const { RequestObserver } = require('../dist/apps/api/src/http/request-observer');
+const { createRootLogger, PinoNestLogger } = require('../../dist/apps/api/src/logging/logging');
+const { RequestObserver } = require('../../dist/apps/api/src/http/request-observer');
 
 const N = Number(process.env.LOG_COST_LINES ?? 50_000);
 const ROUNDS = 5;

@@ -1,5 +1,5 @@
 // CPU per request of the logging at LOG_LEVEL=log (access line + prediction line) against
-// LOG_LEVEL=warn (neither), for one or more builds, interleaved: node scripts/log-cost.js
+// LOG_LEVEL=warn (neither), for one or more builds, interleaved: node scripts/bench/log-cost.js
 // dist/apps/api/src/main.js [other/main.js ...]. Standard output of the app goes to /dev/null.
 // CPU is the app's utime+stime (/proc) over the requests autocannon completed.
 const { spawn } = require('node:child_process');

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 
-export const ROOT = join(__dirname, '..');
+export const ROOT = join(__dirname, '..', '..');
 export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/** First port of the services; the HTTP floors (scripts/http-floor.js) take the ones below it. */
+/** First port of the services; the HTTP floors (scripts/bench/http-floor.js) take the ones below it. */
 export const BASE_PORT = Number(process.env.BENCH_PORT ?? 3441);
 
 /** Runs one statement on the PostgreSQL server's admin database (CREATE/DROP DATABASE). */
@@ -242,14 +242,14 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** Event-loop delay of a service started with scripts/service-probe.js, in ms. */
+/** Event-loop delay of a service started with scripts/bench/service-probe.js, in ms. */
 export interface EventLoopDelay {
   max: number;
   p99: number;
   mean: number;
 }
 
-export const SERVICE_PROBE = ['-r', join(ROOT, 'scripts/service-probe.js')];
+export const SERVICE_PROBE = ['-r', join(ROOT, 'scripts/bench/service-probe.js')];
 
 /** Starts a new measuring window in the service's probe. */
 export function resetEventLoop(child: ChildProcess): void {
@@ -275,7 +275,7 @@ export function reportEventLoop(child: ChildProcess): Promise<EventLoopDelay | u
   });
 }
 
-/** Starts the V8 CPU profiler in a service started with scripts/service-probe.js. */
+/** Starts the V8 CPU profiler in a service started with scripts/bench/service-probe.js. */
 export function startCpuProfile(child: ChildProcess): void {
   child.send('cpu-profile:start');
 }
