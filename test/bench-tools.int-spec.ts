@@ -1,5 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { cpuSeconds } from '../scripts/bench/bench-support';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpuSeconds, usageOf } from '../scripts/bench/bench-support';
 import { summarise } from '../scripts/bench/profile-summary';
 
 // The bench's own measuring tools: what they report is what the docs quote.
@@ -62,4 +64,32 @@ describe('profile summary', () => {
       'garbage collection': 100,
     });
   });
+});
+
+describe('bench commands', () => {
+  const ROOT = join(__dirname, '..');
+  const BENCH = join(ROOT, 'scripts/bench');
+  /** Modules the commands load, not commands themselves. */
+  const MODULES = ['bench-support.ts', 'service-probe.js'];
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const commands = readdirSync(BENCH).filter((file) => !MODULES.includes(file));
+
+  it('are every file of scripts/bench but its helper modules, each with one npm entry', () => {
+    // Act
+    const entries = commands.map((file) => [file, Object.keys(scripts).filter((name) => scripts[name].includes(`scripts/bench/${file}`))]);
+    // Assert
+    expect(entries.filter(([, names]) => names.length !== 1)).toEqual([]);
+  });
+
+  it.each(commands)('%s: `npm run <entry> -- --help` prints its usage, naming its entry, and exits 0 without building', (file) => {
+    // Arrange
+    const entry = Object.keys(scripts).find((name) => scripts[name].includes(`scripts/bench/${file}`))!;
+    // Act
+    const result = spawnSync('npm', ['run', '-s', entry, '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    // Assert: exactly the header comment on stdout (a build first would print there too)
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toBe(usageOf(join(BENCH, file)));
+    expect(result.stdout).toMatch(new RegExp(`npm run (-s )?${entry}\\b`));
+    expect(scripts[entry]).not.toMatch(/npm run build/);
+  }, 60_000);
 });

@@ -10,17 +10,19 @@
  *   (four round trips: BEGIN, COPY, INSERT, COMMIT).
  *
  * Reports the wall time per batch (median) and the Node process's CPU per row, which is what the
- * service's one thread pays. Env: BENCH_ADMIN_URL as for npm run bench.
+ * service's one thread pays. Env: BENCH_ADMIN_URL as for npm run bench. No build needed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { admin, databaseUrl, ROOT } from './bench-support';
+import { admin, databaseUrl, exitOnHelp, ROOT } from './bench-support';
 import { buildDataSourceOptions } from '../../libs/persistence/src/data-source.options';
 import { runMigrations } from '../../libs/persistence/src/migration-runner';
 import { PostgresPredictionWriter } from '../../libs/persistence/src/prediction-writers';
 import { NewPredictionRecord } from '../../libs/persistence/src/prediction-log.repository';
+
+exitOnHelp(__filename);
 
 const INSERT_FROM = (source: string) => `
   WITH data AS MATERIALIZED (

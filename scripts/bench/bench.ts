@@ -45,7 +45,11 @@ import {
   start,
   stop,
   storedRows,
+  buildWorkingTree,
+  exitOnHelp,
 } from './bench-support';
+
+exitOnHelp(__filename);
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REFS = (process.env.BENCH_REFS ?? '.').split(',').map((r) => r.trim()).filter(Boolean);
@@ -95,6 +99,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   const { single, batchOf } = bodies();
   const batch = batchOf(1000);
   const { builds, cleanup } = prepareBuilds(REFS);

@@ -5,7 +5,7 @@
  * 10 %, 50 % and 100 % of the file and at its peak. Each run gets a fresh PostgreSQL database and
  * checks afterwards that every row is stored.
  *
- *   npx ts-node --transpile-only scripts/bench/csv-bench.ts [ROWS,...] [--only http|score]
+ *   npm run bench:csv -- [ROWS,...] [--only http|score]
  *
  * Env: CSV_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), CSV_BENCH_PORT (3430).
  * Both processes run from the TypeScript sources (ts-node, transpile only), so the RSS includes it.
@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { exitOnHelp } from './bench-support';
 import { generateCsv } from './csv-generate';
+
+exitOnHelp(__filename);
 
 const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.CSV_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -27,6 +27,9 @@ import type { ModelRunner } from '@app/inference';
 import { TypeOrmMonitoringRepository } from '../../libs/persistence/src/typeorm-monitoring.repository';
 import type { PersistenceModuleOptions } from '../../libs/persistence/src/persistence.options';
 import { MonitoringService } from '../../libs/monitoring/src/monitoring.service';
+import { buildWorkingTree, exitOnHelp } from './bench-support';
+
+exitOnHelp(__filename);
 
 const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -166,6 +169,7 @@ async function queryCosts(url: string, manifest: unknown): Promise<{ costOf: (re
 }
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   const name = `attrition_monbench_${randomBytes(4).toString('hex')}`;
   await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);

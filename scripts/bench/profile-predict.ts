@@ -24,14 +24,19 @@ import {
   startCpuProfile,
   stop,
   stopCpuProfile,
+  buildWorkingTree,
+  exitOnHelp,
 } from './bench-support';
 import { table } from './profile-summary';
+
+exitOnHelp(__filename);
 
 const DURATION = Number(process.env.PROFILE_DURATION ?? 10);
 const REFS = (process.env.BENCH_REFS ?? '.').split(',').map((r) => r.trim()).filter(Boolean);
 const DIR = process.env.PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'attrition-profile-'));
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   mkdirSync(DIR, { recursive: true });
   const { single, batchOf } = bodies();
   const { builds, cleanup } = prepareBuilds(REFS);
