@@ -4,7 +4,7 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 # npm ci runs the console build script, which skips until the sources are there.
-COPY scripts/build-console.js scripts/
+COPY scripts/build/build-console.js scripts/build/
 RUN npm ci
 COPY tsconfig.json nest-cli.json ./
 COPY apps apps

@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'models/**', 'test/support/*.js', 'scripts/*.js', 'scripts/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'models/**', 'test/support/*.js', 'scripts/**/*.js', 'scripts/**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,17 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { cpuSeconds } from '../scripts/bench-support';
-import { summarise } from '../scripts/profile-summary';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { NewPredictionRecord } from '@app/persistence';
+import { cpuSeconds, usageOf } from '../scripts/bench/bench-support';
+import { arrays, copy } from '../scripts/bench/bench-writes';
+import { buildDataSourceOptions } from '../libs/persistence/src/data-source.options';
+import { runMigrations } from '../libs/persistence/src/migration-runner';
+import { PostgresPredictionWriter } from '../libs/persistence/src/prediction-writers';
+import { describeWithPostgres } from './support/describe-with-postgres';
+import { createTestDatabase, TestDatabase } from './support/postgres';
+import { loadParity } from './fixtures/artifacts';
+import { summarise } from '../scripts/bench/profile-summary';
 
 // The bench's own measuring tools: what they report is what the docs quote.
 
@@ -61,5 +72,97 @@ describe('profile summary', () => {
       'Express, body-parser, Nest pipeline': 300,
       'garbage collection': 100,
     });
+  });
+});
+
+describe('bench commands', () => {
+  const ROOT = join(__dirname, '..');
+  const BENCH = join(ROOT, 'scripts/bench');
+  /** Modules the commands load, not commands themselves. */
+  const MODULES = ['bench-support.ts', 'service-probe.js'];
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const commands = readdirSync(BENCH).filter((file) => !MODULES.includes(file));
+
+  it('are every file of scripts/bench but its helper modules, each with one npm entry', () => {
+    // Act
+    const entries = commands.map((file) => [file, Object.keys(scripts).filter((name) => scripts[name].includes(`scripts/bench/${file}`))]);
+    // Assert
+    expect(entries.filter(([, names]) => names.length !== 1)).toEqual([]);
+  });
+
+  it.each(commands)('%s: `npm run <entry> -- --help` prints its usage, naming its entry, and exits 0 without building', (file) => {
+    // Arrange
+    const entry = Object.keys(scripts).find((name) => scripts[name].includes(`scripts/bench/${file}`))!;
+    // Act
+    const result = spawnSync('npm', ['run', '-s', entry, '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    // Assert: exactly the header comment on stdout (a build first would print there too)
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toBe(usageOf(join(BENCH, file)));
+    expect(result.stdout).toMatch(new RegExp(`npm run (-s )?${entry}\\b`));
+    expect(scripts[entry]).not.toMatch(/npm run build/);
+  }, 60_000);
+});
+
+describeWithPostgres('bench:writes variants', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await runMigrations(buildDataSourceOptions({ url: database.url, migrationsRun: false }));
+    pool = new Pool({ connectionString: database.url, max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  /** Every stored column but ids, keys and times, of the predictions whose input id is above `afterId`. */
+  async function storedSince(afterId: number): Promise<unknown[]> {
+    const { rows } = await pool.query(
+      `SELECT i.features, i.genre, i.age, i.idempotency_key IS NOT NULL AS keyed, o.prediction, o.probability, o.threshold,
+         o.model_version, o.contributions
+       FROM model_inputs i JOIN model_outputs o ON o.input_id = i.id WHERE i.id > $1 ORDER BY i.id`,
+      [afterId],
+    );
+    return rows;
+  }
+
+  const lastInputId = async () => Number((await pool.query('SELECT COALESCE(MAX(id), 0) AS id FROM model_inputs')).rows[0].id);
+
+  it('store every column the service stores (genre and age included), as its own writer does', async () => {
+    // Arrange: two parity rows, one with an idempotency key
+    const entries = (tag: string): NewPredictionRecord[] =>
+      loadParity().rows.slice(0, 2).map((row, i) => ({
+        features: row.features,
+        prediction: (i % 2) as 0 | 1,
+        probability: 0.25 + i / 2,
+        threshold: 0.32,
+        modelVersion: 'bench',
+        contributions: { age: 0.5 - i },
+        idempotencyKey: i ? `bench-variants-${tag}` : undefined,
+      }));
+    const writer = new PostgresPredictionWriter({ url: database.url });
+    const client = await pool.connect();
+    try {
+      // Act: the service's writer, then each bench variant on the same entries
+      let start = await lastInputId();
+      await writer.insertMany(entries('writer'));
+      const expected = await storedSince(start);
+      const stored: Record<string, unknown[]> = {};
+      for (const [name, variant] of [['arrays', arrays], ['copy', copy]] as const) {
+        start = await lastInputId();
+        await variant(client, entries(name));
+        stored[name] = await storedSince(start);
+      }
+      // Assert
+      expect(expected).toHaveLength(2);
+      expect(expected.every((row) => (row as { genre: unknown }).genre !== null && (row as { age: unknown }).age !== null)).toBe(true);
+      expect(stored).toEqual({ arrays: expected, copy: expected });
+    } finally {
+      client.release();
+      await writer.close();
+    }
   });
 });

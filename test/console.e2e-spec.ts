@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import axe from 'axe-core';
 import Papa from 'papaparse';
 import { Browser, chromium, Download, Page } from 'playwright-core';
-import { buildConsole } from '../scripts/build-console';
+import { buildConsole } from '../scripts/build/build-console';
 import { loadContract, loadParity } from './fixtures/artifacts';
 import { countRows, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';

@@ -4,7 +4,7 @@ import { parse as parseStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { FEATURE_NAMES } from '@app/validation';
-import { generateCsv, generatedFeatures, trainingRows } from '../scripts/csv-generate';
+import { generateCsv, generatedFeatures, trainingRows } from '../scripts/bench/csv-generate';
 import { bootApp, countRows, databaseFor, DatabaseUnderTest, Driver, TestApp, truncate, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
-const VALIDATOR = join(ROOT, 'scripts/k8s-validate.mjs');
+const VALIDATOR = join(ROOT, 'scripts/deploy/k8s-validate.mjs');
 const KUSTOMIZATIONS = ['base', 'overlays/production', 'overlays/production-cnpg'];
 
 /** Runs the validator on a copy (or the original) of deploy/k8s. */

@@ -41,15 +41,21 @@ export interface PredictionWriter {
 // is checked at the end of the statement, when both CTEs' rows exist. An input whose idempotency
 // key exists is skipped with its output. Only what the answer needs comes back: the position, the
 // two ids and the shared time.
-const POSTGRES_INSERT = `
+/**
+ * The statement that stores a batch of predictions on PostgreSQL, reading the batch from `from`
+ * through the select list `columns`, which must yield, in any order: `n` (the entry's 1-based
+ * position), `features`, `prediction`, `probability`, `threshold`, `model_version`,
+ * `contributions`, `idempotency_key`, `genre` and `age`, typed as the columns they fill. One
+ * statement for every source, so the columns written cannot drift between them: the service
+ * reads one JSON document (POSTGRES_INSERT); `scripts/bench/bench-writes.ts` measures the same
+ * statement fed from parallel arrays and from COPY. Exported for that bench, not from the
+ * library's index.
+ */
+export function postgresInsertFrom(columns: string, from: string): string {
+  return `
   WITH data AS MATERIALIZED (
-    SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.n,
-      d.e->'features' AS features, (d.e->>'prediction')::int AS prediction,
-      (d.e->>'probability')::float8 AS probability, (d.e->>'threshold')::float8 AS threshold,
-      (d.e->>'modelVersion')::varchar AS model_version, NULLIF(d.e->'contributions', 'null'::jsonb) AS contributions,
-      (d.e->>'idempotencyKey')::varchar AS idempotency_key,
-      ($2::int[])[d.n] AS genre, ($3::int[])[d.n] AS age
-    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS d(e, n)
+    SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, ${columns}
+    FROM ${from}
   ), inputs AS (
     INSERT INTO model_inputs (id, features, idempotency_key, genre, age) SELECT input_id, features, idempotency_key, genre, age FROM data
     ON CONFLICT (idempotency_key) DO NOTHING
@@ -62,6 +68,17 @@ const POSTGRES_INSERT = `
   )
   SELECT data.n, outputs.id, outputs.input_id, outputs.created_at
   FROM outputs JOIN data USING (input_id) ORDER BY data.n`;
+}
+
+const POSTGRES_INSERT = postgresInsertFrom(
+  `d.n,
+      d.e->'features' AS features, (d.e->>'prediction')::int AS prediction,
+      (d.e->>'probability')::float8 AS probability, (d.e->>'threshold')::float8 AS threshold,
+      (d.e->>'modelVersion')::varchar AS model_version, NULLIF(d.e->'contributions', 'null'::jsonb) AS contributions,
+      (d.e->>'idempotencyKey')::varchar AS idempotency_key,
+      ($2::int[])[d.n] AS genre, ($3::int[])[d.n] AS age`,
+  'jsonb_array_elements($1::jsonb) WITH ORDINALITY AS d(e, n)',
+);
 
 /** Entries serialised in one go; a larger batch is serialised in slices of this size. */
 const JSON_SLICE = 100;

@@ -16,7 +16,7 @@ import { matchedRoute } from './matched-route';
  * The access line: method, matched route, status, duration and request id; never the URL's query,
  * a header or a body. Written here rather than with pino-http: pino-http builds a child logger per
  * request for its serialisers even when told to stay quiet, and cost about 3 times as much CPU per
- * request (scripts/log-line-cost.js). Requests that match no route (404s, bodies refused before
+ * request (scripts/bench/log-line-cost.js). Requests that match no route (404s, bodies refused before
  * routing) share route="unmatched", so clients cannot grow the label set of the histogram.
  */
 @Injectable()

@@ -6,7 +6,7 @@ import { NewPredictionRecord, PredictionLogRepository, RecordOutcome } from '@ap
 import { FeatureMapper, FeatureValidationError, RequestValidator } from '@app/validation';
 import { VALIDATION_OPTIONS } from '../../../validation/src/request-validator';
 import { loadContract } from '../../../../test/fixtures/artifacts';
-import { generateCsv } from '../../../../scripts/csv-generate';
+import { generateCsv } from '../../../../scripts/bench/csv-generate';
 import { PREDICTION_OPTIONS } from '../prediction.options';
 import { PredictionService } from '../prediction.service';
 import { CsvOutputClosedError, CsvScoringService } from './csv-scoring.service';

@@ -1,14 +1,22 @@
 // CPU per request of the log lines alone, in one process (stable on a loaded machine): the new
 // access line and request timing (the real RequestObserver middleware of dist/, on a stand-in
 // request and response) plus the prediction line through PinoNestLogger, against the old prediction line through Nest's
-// ConsoleLogger (text). Output to /dev/null. Run after `nest build`: node scripts/log-line-cost.js
+// ConsoleLogger (text). Output to /dev/null. Run after npm run build: npm run bench:log-line-cost
+// Env: LOG_COST_LINES (lines per round, default 50000).
+
+// --help: this header comment (JavaScript, so not through bench-support's exitOnHelp).
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const header = /^(?:\/\/.*\n)+/.exec(require('node:fs').readFileSync(__filename, 'utf8'))[0];
+  process.stdout.write(header.replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 const { EventEmitter } = require('node:events');
 const { openSync, createWriteStream } = require('node:fs');
 const { ConsoleLogger } = require('@nestjs/common');
 const pino = require('pino');
 const { Histogram } = require('prom-client');
-const { createRootLogger, PinoNestLogger } = require('../dist/apps/api/src/logging/logging');
-const { RequestObserver } = require('../dist/apps/api/src/http/request-observer');
+const { createRootLogger, PinoNestLogger } = require('../../dist/apps/api/src/logging/logging');
+const { RequestObserver } = require('../../dist/apps/api/src/http/request-observer');
 
 const N = Number(process.env.LOG_COST_LINES ?? 50_000);
 const ROUNDS = 5;

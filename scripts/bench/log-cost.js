@@ -1,7 +1,16 @@
 // CPU per request of the logging at LOG_LEVEL=log (access line + prediction line) against
-// LOG_LEVEL=warn (neither), for one or more builds, interleaved: node scripts/log-cost.js
-// dist/apps/api/src/main.js [other/main.js ...]. Standard output of the app goes to /dev/null.
+// LOG_LEVEL=warn (neither), for one or more builds, interleaved:
+//   npm run bench:log-cost -- dist/apps/api/src/main.js [other/main.js ...]
+// Run after npm run build. Standard output of the app goes to /dev/null.
 // CPU is the app's utime+stime (/proc) over the requests autocannon completed.
+// Env: LOG_COST_PORT (default 3451), LOG_COST_SECONDS (10), LOG_COST_ROUNDS (2).
+
+// --help: this header comment (JavaScript, so not through bench-support's exitOnHelp).
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const header = /^(?:\/\/.*\n)+/.exec(require('node:fs').readFileSync(__filename, 'utf8'))[0];
+  process.stdout.write(header.replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, openSync } = require('node:fs');
 const { tmpdir } = require('node:os');

@@ -3,6 +3,15 @@
 // FLOOR = node (bare node:http) | express (Express 5 + express.json) | nest-express (NestJS 11 on
 // @nestjs/platform-express, the service's stack) | nest-fastify (NestJS 11 on @nestjs/platform-fastify,
 // measured only to say what another adapter would give; the service stays on Express).
+// Started by npm run bench (BENCH_FLOORS); alone: PORT=3440 FLOOR=express npm run bench:floor.
+// Env: PORT (required), FLOOR (default node). Sends 'listening' over IPC when forked.
+
+// --help: this header comment (JavaScript, so not through bench-support's exitOnHelp).
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const header = /^(?:\/\/.*\n)+/.exec(require('node:fs').readFileSync(__filename, 'utf8'))[0];
+  process.stdout.write(header.replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 require('reflect-metadata');
 
 const port = Number(process.env.PORT);

@@ -24,11 +24,14 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { ModelRunner } from '@app/inference';
-import { TypeOrmMonitoringRepository } from '../libs/persistence/src/typeorm-monitoring.repository';
-import type { PersistenceModuleOptions } from '../libs/persistence/src/persistence.options';
-import { MonitoringService } from '../libs/monitoring/src/monitoring.service';
+import { TypeOrmMonitoringRepository } from '../../libs/persistence/src/typeorm-monitoring.repository';
+import type { PersistenceModuleOptions } from '../../libs/persistence/src/persistence.options';
+import { MonitoringService } from '../../libs/monitoring/src/monitoring.service';
+import { buildWorkingTree, exitOnHelp } from './bench-support';
 
-const ROOT = join(__dirname, '..');
+exitOnHelp(__filename);
+
+const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = Number(process.env.BENCH_PORT ?? 3410);
 const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -166,6 +169,7 @@ async function queryCosts(url: string, manifest: unknown): Promise<{ costOf: (re
 }
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   const name = `attrition_monbench_${randomBytes(4).toString('hex')}`;
   await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_URL);

@@ -23,9 +23,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { admin as adminStatement } from './bench-support';
+import { admin as adminStatement } from '../bench/bench-support';
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist/apps/api/src/main.js');
 const PORTS = [3461, 3462, 3463];
 const FRONT = 3470;

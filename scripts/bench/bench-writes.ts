@@ -10,41 +10,40 @@
  *   (four round trips: BEGIN, COPY, INSERT, COMMIT).
  *
  * Reports the wall time per batch (median) and the Node process's CPU per row, which is what the
- * service's one thread pays. Env: BENCH_ADMIN_URL as for npm run bench.
+ * service's one thread pays. Env: BENCH_ADMIN_URL as for npm run bench. No build needed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { admin, databaseUrl, ROOT } from './bench-support';
-import { buildDataSourceOptions } from '../libs/persistence/src/data-source.options';
-import { runMigrations } from '../libs/persistence/src/migration-runner';
-import { PostgresPredictionWriter } from '../libs/persistence/src/prediction-writers';
-import { NewPredictionRecord } from '../libs/persistence/src/prediction-log.repository';
+import { admin, databaseUrl, exitOnHelp, ROOT } from './bench-support';
+import { buildDataSourceOptions } from '../../libs/persistence/src/data-source.options';
+import { runMigrations } from '../../libs/persistence/src/migration-runner';
+import { auditedAttributes } from '../../libs/persistence/src/model-input.entity';
+import { PostgresPredictionWriter, postgresInsertFrom } from '../../libs/persistence/src/prediction-writers';
+import { NewPredictionRecord } from '../../libs/persistence/src/prediction-log.repository';
 
-const INSERT_FROM = (source: string) => `
-  WITH data AS MATERIALIZED (
-    SELECT nextval(pg_get_serial_sequence('model_inputs', 'id'))::int AS input_id, d.* FROM ${source}
-  ), inputs AS (
-    INSERT INTO model_inputs (id, features, idempotency_key) SELECT input_id, features, idempotency_key FROM data
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id
-  ), outputs AS (
-    INSERT INTO model_outputs (input_id, prediction, probability, threshold, model_version, contributions)
-    SELECT input_id, prediction, probability, threshold, model_version, contributions
-    FROM data JOIN inputs ON inputs.id = data.input_id
-    RETURNING id, input_id, created_at
-  )
-  SELECT data.n, outputs.id, outputs.input_id, outputs.created_at
-  FROM outputs JOIN data USING (input_id) ORDER BY data.n`;
+if (require.main === module) exitOnHelp(__filename);
 
-const ARRAYS_INSERT = INSERT_FROM(`unnest($1::jsonb[], $2::int[], $3::float8[], $4::float8[], $5::varchar[], $6::jsonb[], $7::varchar[])
-  WITH ORDINALITY AS d(features, prediction, probability, threshold, model_version, contributions, idempotency_key, n)`);
-const COPY_INSERT = INSERT_FROM('attrition_staging d');
+// The service's own statement (postgresInsertFrom), fed from parallel arrays or from a COPY
+// staging table instead of one JSON document: only the source differs between the variants.
+const ARRAYS_INSERT = postgresInsertFrom(
+  'd.*',
+  `unnest($1::jsonb[], $2::int[], $3::float8[], $4::float8[], $5::varchar[], $6::jsonb[], $7::varchar[], $8::int[], $9::int[])
+  WITH ORDINALITY AS d(features, prediction, probability, threshold, model_version, contributions, idempotency_key, genre, age, n)`,
+);
+const COPY_INSERT = postgresInsertFrom('d.*', 'attrition_staging d');
 
-type Variant = (client: PoolClient, entries: NewPredictionRecord[]) => Promise<number>;
+/** Stores `entries` in one transaction as the service does; resolves with the number stored. */
+export type Variant = (client: PoolClient, entries: NewPredictionRecord[]) => Promise<number>;
 
-const arrays: Variant = async (client, entries) => {
+/** `genre` and `age` of each entry, as the service derives them (auditedAttributes), as two arrays. */
+function auditedArrays(entries: NewPredictionRecord[]): [(number | null)[], (number | null)[]] {
+  const audited = entries.map((e) => auditedAttributes(e.features));
+  return [audited.map((a) => a.genre), audited.map((a) => a.age)];
+}
+
+export const arrays: Variant = async (client, entries) => {
   const { rows } = await client.query({
     name: 'bench-arrays',
     text: ARRAYS_INSERT,
@@ -56,6 +55,7 @@ const arrays: Variant = async (client, entries) => {
       entries.map((e) => e.modelVersion),
       entries.map((e) => (e.contributions ? JSON.stringify(e.contributions) : null)),
       entries.map((e) => e.idempotencyKey ?? null),
+      ...auditedArrays(entries),
     ],
   });
   return rows.length;
@@ -65,15 +65,18 @@ const arrays: Variant = async (client, entries) => {
 const copyField = (value: string | number | null | undefined) =>
   value === null || value === undefined ? '\\N' : String(value).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 
-const copy: Variant = async (client, entries) => {
+export const copy: Variant = async (client, entries) => {
   await client.query('BEGIN');
   try {
     await client.query(`CREATE TEMP TABLE IF NOT EXISTS attrition_staging (n int, features jsonb, prediction int,
-      probability float8, threshold float8, model_version varchar, contributions jsonb, idempotency_key varchar) ON COMMIT DELETE ROWS`);
+      probability float8, threshold float8, model_version varchar, contributions jsonb, idempotency_key varchar,
+      genre int, age int) ON COMMIT DELETE ROWS`);
     const stream = client.query(copyFrom('COPY attrition_staging FROM STDIN'));
-    const lines = entries.map((e, i) =>
-      [i + 1, JSON.stringify(e.features), e.prediction, e.probability, e.threshold, e.modelVersion,
-        e.contributions && JSON.stringify(e.contributions), e.idempotencyKey].map(copyField).join('\t'));
+    const lines = entries.map((e, i) => {
+      const { genre, age } = auditedAttributes(e.features);
+      return [i + 1, JSON.stringify(e.features), e.prediction, e.probability, e.threshold, e.modelVersion,
+        e.contributions && JSON.stringify(e.contributions), e.idempotencyKey, genre, age].map(copyField).join('\t');
+    });
     await new Promise<void>((resolve, reject) => {
       stream.on('finish', resolve);
       stream.on('error', reject);
@@ -150,7 +153,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

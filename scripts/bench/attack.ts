@@ -1,7 +1,8 @@
 /**
  * npm run bench:attack [-- path/to/main.js]: an honest client's latency on POST /predict while
  * hostile clients attack, one attack at a time, against a build of the service (this tree's dist
- * by default; pass another build's main.js to compare, e.g. a worktree of an older commit).
+ * by default, built first; pass another build's main.js to compare, e.g. a worktree of an older
+ * commit: it is measured as it is).
  *
  * Each scenario runs ATTACK_DURATION seconds (default 5) on a fresh embedded database; the
  * honest client sends one request at a time and records every latency. Rate limits are turned off
@@ -12,9 +13,12 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '../libs/validation/src/examples';
+import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '../../libs/validation/src/examples';
+import { buildWorkingTree, exitOnHelp } from './bench-support';
 
-const ROOT = join(__dirname, '..');
+exitOnHelp(__filename);
+
+const ROOT = join(__dirname, '..', '..');
 const MAIN = resolve(process.argv[2] ?? join(ROOT, 'dist/apps/api/src/main.js'));
 const DURATION_MS = Number(process.env.ATTACK_DURATION ?? 5) * 1000;
 const PORT = 3310;
@@ -119,6 +123,8 @@ async function scenario(attack: Attack) {
 }
 
 async function main() {
+  // The default build is this tree's; another build given as an argument is measured as it is.
+  if (process.argv[2] === undefined) buildWorkingTree();
   console.log(`service: ${MAIN}; ${DURATION_MS / 1000} s per scenario`);
   const rows = [];
   for (const attack of ATTACKS) rows.push(await scenario(attack));

@@ -1,7 +1,7 @@
 /**
  * npm run bench: measures POST /predict and POST /predict/batch against PostgreSQL for one or more
  * builds side by side (BENCH_REFS), next to the HTTP stack's floors in the same run (a bare Node.js
- * server, Express, NestJS on Express and on Fastify: scripts/http-floor.js), with each process's CPU
+ * server, Express, NestJS on Express and on Fastify: scripts/bench/http-floor.js), with each process's CPU
  * time per request, then checks that every 200 answer left its rows.
  *
  * Env:
@@ -45,7 +45,11 @@ import {
   start,
   stop,
   storedRows,
+  buildWorkingTree,
+  exitOnHelp,
 } from './bench-support';
+
+exitOnHelp(__filename);
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const REFS = (process.env.BENCH_REFS ?? '.').split(',').map((r) => r.trim()).filter(Boolean);
@@ -95,6 +99,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   const { single, batchOf } = bodies();
   const batch = batchOf(1000);
   const { builds, cleanup } = prepareBuilds(REFS);
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
     for (const [i, floor] of FLOORS.entries()) {
       if (!FLOOR_LABELS[floor]) throw new Error(`BENCH_FLOORS: unknown floor ${floor}`);
       const floorPort = BASE_PORT - 1 - i;
-      const child = await start(join(ROOT, 'scripts/http-floor.js'), ROOT, { PORT: String(floorPort), FLOOR: floor });
+      const child = await start(join(ROOT, 'scripts/bench/http-floor.js'), ROOT, { PORT: String(floorPort), FLOOR: floor });
       children.push(child);
       floors.push({ label: FLOOR_LABELS[floor], child, url: `http://127.0.0.1:${floorPort}/` });
     }

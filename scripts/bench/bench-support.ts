@@ -1,6 +1,7 @@
 /**
- * Shared by the benchmark scripts: builds of other git refs side by side, one PostgreSQL database
- * and one port per service, CPU accounting of a service's processes, and autocannon points.
+ * Shared by the benchmark scripts: `--help` from each script's header comment, the working tree's
+ * build, builds of other git refs side by side, one PostgreSQL database and one port per service,
+ * CPU accounting of a service's processes, and autocannon points.
  */
 import { ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -10,10 +11,40 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 
-export const ROOT = join(__dirname, '..');
+export const ROOT = join(__dirname, '..', '..');
 export const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/** First port of the services; the HTTP floors (scripts/http-floor.js) take the ones below it. */
+/** First port of the services; the HTTP floors (scripts/bench/http-floor.js) take the ones below it. */
 export const BASE_PORT = Number(process.env.BENCH_PORT ?? 3441);
+
+/**
+ * The usage of a script: its header comment (the leading block comment or `//` lines), without the
+ * comment markers. Each bench script documents its npm entry, arguments and variables there.
+ */
+export function usageOf(file: string): string {
+  const source = readFileSync(file, 'utf8');
+  const block = /^\/\*\*?\n?([\s\S]*?)\*\//.exec(source);
+  const text = block ? block[1].replace(/^ ?\* ?/gm, '') : (/^(?:\/\/.*\n)+/.exec(source)?.[0] ?? '').replace(/^\/\/ ?/gm, '');
+  return `${text.trim()}\n`;
+}
+
+/**
+ * With `--help` or `-h` on the command line, prints the script's usage (usageOf) on stdout and
+ * exits 0. Every bench command calls it before doing anything else: no build, no database, no port.
+ */
+export function exitOnHelp(file: string, args: readonly string[] = process.argv.slice(2)): void {
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  process.stdout.write(usageOf(file));
+  process.exit(0);
+}
+
+/**
+ * `npm run build` in this tree (the service and its console in dist/), for the commands that
+ * measure the working tree's build. Run by the script after exitOnHelp, not by its npm entry, so
+ * that `--help` answers at once.
+ */
+export function buildWorkingTree(): void {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+}
 
 /** Runs one statement on the PostgreSQL server's admin database (CREATE/DROP DATABASE). */
 export async function admin(sql: string, url = ADMIN_URL): Promise<void> {
@@ -242,14 +273,14 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** Event-loop delay of a service started with scripts/service-probe.js, in ms. */
+/** Event-loop delay of a service started with scripts/bench/service-probe.js, in ms. */
 export interface EventLoopDelay {
   max: number;
   p99: number;
   mean: number;
 }
 
-export const SERVICE_PROBE = ['-r', join(ROOT, 'scripts/service-probe.js')];
+export const SERVICE_PROBE = ['-r', join(ROOT, 'scripts/bench/service-probe.js')];
 
 /** Starts a new measuring window in the service's probe. */
 export function resetEventLoop(child: ChildProcess): void {
@@ -275,7 +306,7 @@ export function reportEventLoop(child: ChildProcess): Promise<EventLoopDelay | u
   });
 }
 
-/** Starts the V8 CPU profiler in a service started with scripts/service-probe.js. */
+/** Starts the V8 CPU profiler in a service started with scripts/bench/service-probe.js. */
 export function startCpuProfile(child: ChildProcess): void {
   child.send('cpu-profile:start');
 }

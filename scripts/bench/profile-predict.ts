@@ -1,7 +1,7 @@
 /**
  * npm run profile: a V8 CPU profile of the service under POST /predict at 32 connections (and,
  * with PROFILE_BATCH=1, under 1,000-item batches at 2 connections), for each build of BENCH_REFS
- * side by side, summarised by category (scripts/profile-summary.ts). The profiler runs only during
+ * side by side, summarised by category (scripts/bench/profile-summary.ts). The profiler runs only during
  * the load, not the start-up. Profiles are written to PROFILE_DIR (default a temporary directory)
  * for Chrome DevTools or speedscope.
  *
@@ -24,14 +24,19 @@ import {
   startCpuProfile,
   stop,
   stopCpuProfile,
+  buildWorkingTree,
+  exitOnHelp,
 } from './bench-support';
 import { table } from './profile-summary';
+
+exitOnHelp(__filename);
 
 const DURATION = Number(process.env.PROFILE_DURATION ?? 10);
 const REFS = (process.env.BENCH_REFS ?? '.').split(',').map((r) => r.trim()).filter(Boolean);
 const DIR = process.env.PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'attrition-profile-'));
 
 async function main(): Promise<void> {
+  buildWorkingTree();
   mkdirSync(DIR, { recursive: true });
   const { single, batchOf } = bodies();
   const { builds, cleanup } = prepareBuilds(REFS);

@@ -3,13 +3,14 @@
  * category of its closest stack frame that belongs to one (so V8 builtins such as JSON.stringify
  * count for whoever called them), idle time is left out.
  *
- *   npx ts-node --transpile-only scripts/profile-summary.ts <file.cpuprofile> [requests]
+ *   npm run profile:summary -- <file.cpuprofile> [requests]
  *
  * With `requests`, also prints the microseconds per request of each category. The profiler samples
  * the thread's wall-clock time while it is not idle: on a machine whose cores are oversubscribed,
  * time the thread spent waiting for a core counts too, so compare shares, not absolute µs.
  */
 import { readFileSync } from 'node:fs';
+import { exitOnHelp } from './bench-support';
 
 interface ProfileNode {
   id: number;
@@ -86,9 +87,10 @@ export function table(profile: CpuProfile, requests?: number, unit = 'request'):
 }
 
 if (require.main === module) {
+  exitOnHelp(__filename);
   const [file, requests] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: profile-summary.ts <file.cpuprofile> [requests]');
+    console.error('Usage: npm run profile:summary -- <file.cpuprofile> [requests]');
     process.exit(2);
   }
   console.log(table(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, requests ? Number(requests) : undefined));

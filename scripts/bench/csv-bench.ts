@@ -1,11 +1,11 @@
 /**
  * Measures POST /predict/csv and `npm run score` on files of 10k, 100k and 1M generated rows
- * (scripts/csv-generate.ts: training rows with a perturbed income): rows/s, and the RSS of the
+ * (scripts/bench/csv-generate.ts: training rows with a perturbed income): rows/s, and the RSS of the
  * process doing the work (the service, or the score command) sampled every 250 ms, reported at
  * 10 %, 50 % and 100 % of the file and at its peak. Each run gets a fresh PostgreSQL database and
  * checks afterwards that every row is stored.
  *
- *   npx ts-node --transpile-only scripts/csv-bench.ts [ROWS,...] [--only http|score]
+ *   npm run bench:csv -- [ROWS,...] [--only http|score]
  *
  * Env: CSV_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), CSV_BENCH_PORT (3430).
  * Both processes run from the TypeScript sources (ts-node, transpile only), so the RSS includes it.
@@ -17,9 +17,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { exitOnHelp } from './bench-support';
 import { generateCsv } from './csv-generate';
 
-const ROOT = join(__dirname, '..');
+exitOnHelp(__filename);
+
+const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.CSV_BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = Number(process.env.CSV_BENCH_PORT ?? 3430);
 const TS = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
@@ -117,7 +120,7 @@ async function viaHttp(rows: number, databaseUrl: string): Promise<Result> {
 
 async function viaScore(rows: number, databaseUrl: string): Promise<Result> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, [...TS, 'scripts/score.ts', '-'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...TS, 'scripts/cli/score.ts', '-'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
   const sample = sampler(child.pid!, rows);
   // The clock starts when the first row comes back: the score command's start-up (ts-node, the
   // model, migrations) is not scoring.

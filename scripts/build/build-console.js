@@ -1,13 +1,13 @@
 // Builds the HR web console (apps/console) into a static folder that apps/api serves at `/`.
 // CommonJS and plain JavaScript so that it runs at `npm install` time (postinstall) without ts-node,
-// and so that the browser tests can build a fresh copy: `require('../scripts/build-console')`.
-// Usage: node scripts/build-console.js [outDir]   (default dist/console)
+// and so that the browser tests can build a fresh copy: `require('../scripts/build/build-console')`.
+// Usage: node scripts/build/build-console.js [outDir]   (default dist/console)
 'use strict';
 const { readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { basename, join, resolve } = require('node:path');
 const { gzipSync } = require('node:zlib');
 
-const root = resolve(__dirname, '..');
+const root = resolve(__dirname, '..', '..');
 const source = join(root, 'apps/console');
 
 /** Writes index.html, hashed assets and sample.csv to `outDir`; resolves with sizes and build time. */

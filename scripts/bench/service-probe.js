@@ -1,4 +1,4 @@
-// Preloaded into a service by the bench scripts (`node -r scripts/service-probe.js main.js`);
+// Preloaded into a service by the bench scripts (`node -r scripts/bench/service-probe.js main.js`);
 // answers the parent over the fork IPC channel, with no change to the service, so old builds are
 // probed the same way:
 // - 'event-loop:reset' starts a new window of perf_hooks.monitorEventLoopDelay (1 ms resolution);

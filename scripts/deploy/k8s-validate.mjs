@@ -4,7 +4,7 @@
 // CloudNativePG Cluster (a CRD those schemas do not cover) against the few fields used here, then
 // the fleet rules the service relies on (probes, drain, non-root, read-only root). Also validates
 // the stand-alone example files given after `--files`. Exit code 1 and one line per problem on failure.
-//   node scripts/k8s-validate.mjs deploy/k8s/base deploy/k8s/overlays/production --files deploy/k8s/base/secret.example.yaml
+//   node scripts/deploy/k8s-validate.mjs deploy/k8s/base deploy/k8s/overlays/production --files deploy/k8s/base/secret.example.yaml
 // ESM because kubernetes-models is published as ES modules only (jest runs this as a child process).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -3,17 +3,18 @@
  * over and over, each with a perturbed monthly income (deterministic), an `employee_no` column of
  * the client's own before the features, and optionally an invalid row every N rows.
  *
- *   npx ts-node --transpile-only scripts/csv-generate.ts ROWS [--invalid-every N] > file.csv
+ *   npm run -s bench:csv-generate -- ROWS [--invalid-every N] > file.csv
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
+import { exitOnHelp } from './bench-support';
 
 type Row = Record<string, number | string>;
 
-const TRAINING = join(__dirname, '..', 'models', 'training', 'data', 'attrition-features.json');
+const TRAINING = join(__dirname, '..', '..', 'models', 'training', 'data', 'attrition-features.json');
 
 export interface CsvGenerateOptions {
   /** Every Nth row (1-based: rows N, 2N, ...) gets an age of 200, which validation rejects. */
@@ -60,10 +61,11 @@ export function generateCsv(rows: number, options: CsvGenerateOptions = {}): Rea
 }
 
 if (require.main === module) {
+  exitOnHelp(__filename);
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'invalid-every': { type: 'string' } } });
   const rows = Number(positionals[0]);
   if (!Number.isInteger(rows) || rows < 0) {
-    process.stderr.write('Usage: ts-node scripts/csv-generate.ts ROWS [--invalid-every N] > file.csv\n');
+    process.stderr.write('Usage: npm run -s bench:csv-generate -- ROWS [--invalid-every N] > file.csv\n');
     process.exit(2);
   }
   const invalidEvery = values['invalid-every'] === undefined ? undefined : Number(values['invalid-every']);
