@@ -16,6 +16,9 @@ import { Request, Response } from 'express';
 import { ErrorResponseDto, PredictKeyRequired, RequestId } from '@app/common';
 import { FeatureValidationError } from '@app/validation';
 import { parseIdempotencyKey } from '../idempotency';
+
+/** The 415 `detail` of a /predict/csv request not declared as text/csv (answered by the app's body-type check). */
+export const CSV_CONTENT_TYPE_REQUIRED = 'The request body must be CSV, sent with "Content-Type: text/csv"';
 import { CSV_CHUNK_ROWS, CSV_MAX_COLUMNS, CSV_MAX_IDEMPOTENCY_KEY_LENGTH, CSV_MAX_RECORD_BYTES, CsvScoringService } from './csv-scoring.service';
 
 const DESCRIPTION =
@@ -70,7 +73,11 @@ export class CsvScoringController {
     type: ErrorResponseDto,
     description: 'Empty file, header without a feature column, duplicate or reserved column names, too many columns, bad start_row or key',
   })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'Not sent as text/csv, or compressed' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorResponseDto,
+    description: 'Not sent as text/csv, or compressed',
+    example: { statusCode: 415, error: 'Unsupported Media Type', detail: CSV_CONTENT_TYPE_REQUIRED },
+  })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
     description: 'Database or model unavailable before the first chunk was stored (later, the connection is closed instead)',
