@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json, NextFunction, Request, Response } from 'express';
 import { Server } from 'node:http';
+import { CSV_CONTENT_TYPE_REQUIRED } from '@app/prediction';
 import { RequestValidator } from '@app/validation';
 import { AllConfig } from './config';
 import { serveConsole } from './console/serve-console';
@@ -100,7 +101,7 @@ const CSV_ROUTE = '/predict/csv';
 function requireJsonBody(request: Request, _response: Response, next: NextFunction): void {
   if (BODY_METHODS.has(request.method) && request.path.replace(/\/+$/, '').toLowerCase() === CSV_ROUTE) {
     const csv = request.is('text/csv') !== false;
-    next(csv ? undefined : new UnsupportedMediaTypeException('The request body must be CSV, sent with "Content-Type: text/csv"'));
+    next(csv ? undefined : new UnsupportedMediaTypeException(CSV_CONTENT_TYPE_REQUIRED));
     return;
   }
   // `is` answers null when there is no body at all: the route then reports what is missing.

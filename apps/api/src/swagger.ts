@@ -4,12 +4,12 @@ import { RETRY_AFTER_SECONDS } from './http/domain-error.filter';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
 
-/** What each error status of the error filter looks like, so that a 413 or 503 does not show a 400. */
+/**
+ * What each error status of the error filter looks like, so that a 413 or 503 does not show a 400,
+ * for responses whose decorator declares no example of its own (401, 404 of inputs, 415, 422 do).
+ * test/openapi-examples.e2e-spec.ts checks that every error example carries its own status.
+ */
 const ERROR_EXAMPLES: Record<string, { error: string; detail: string }> = {
-  '401': {
-    error: 'Unauthorized',
-    detail: 'This endpoint reads or erases personal data: send an admin API key as "Authorization: Bearer <key>" or "X-API-Key"',
-  },
   '404': { error: 'Not Found', detail: 'No prediction with id 42' },
   '413': { error: 'Payload Too Large', detail: 'Request body exceeds the limit of 102400 bytes' },
   '503': { error: 'Service Unavailable', detail: 'The database is unavailable; nothing was stored. Retry later.' },
@@ -29,9 +29,11 @@ function completeOperations(document: OpenAPIObject): void {
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!response || !('description' in response)) continue;
         const example = ERROR_EXAMPLES[status];
-        const json = response.content?.['application/json'];
-        const isErrorBody = json?.schema && '$ref' in json.schema && json.schema.$ref.endsWith('/ErrorResponseDto');
-        if (example && isErrorBody) json.example = { statusCode: Number(status), ...example };
+        // Every media type (application/json, and text/csv or text/plain where the route answers those).
+        for (const media of Object.values(response.content ?? {})) {
+          const isErrorBody = media.schema && '$ref' in media.schema && media.schema.$ref.endsWith('/ErrorResponseDto');
+          if (example && isErrorBody) media.example ??= { statusCode: Number(status), ...example };
+        }
         if (status === '503') {
           response.headers = {
             'Retry-After': {

@@ -18,6 +18,13 @@ import { AsyncModuleOptions, optionsProvider } from './module-options';
 
 export const API_KEYS_OPTIONS = Symbol('api-keys:options');
 
+/** The 401 `detail` of an admin endpoint called with keys configured and none valid (also its Swagger example). */
+export const ADMIN_KEY_MISSING =
+  'This endpoint reads or erases personal data: send an admin API key as "Authorization: Bearer <key>" or "X-API-Key"';
+
+/** The 401 `detail` of a prediction endpoint while PREDICT_API_KEYS is set and no valid key was sent (also its Swagger example). */
+export const PREDICT_KEY_MISSING = 'Send a prediction API key as "Authorization: Bearer <key>" or "X-API-Key"';
+
 export interface ApiKeysOptions {
   /**
    * Keys for the endpoints that read or erase personal data (history, export, erasure, metrics).
@@ -112,9 +119,7 @@ export class ApiKeyPolicy {
       );
     }
     if (this.admin.has(presentedKey(request))) return;
-    throw new UnauthorizedException(
-      'This endpoint reads or erases personal data: send an admin API key as "Authorization: Bearer <key>" or "X-API-Key"',
-    );
+    throw new UnauthorizedException(ADMIN_KEY_MISSING);
   }
 
   /** Throws 401 when prediction keys are configured and the request has neither one nor an admin key. */
@@ -122,7 +127,7 @@ export class ApiKeyPolicy {
     if (this.predict.empty) return;
     const key = presentedKey(request);
     if (this.predict.has(key) || this.admin.has(key)) return;
-    throw new UnauthorizedException('Send a prediction API key as "Authorization: Bearer <key>" or "X-API-Key"');
+    throw new UnauthorizedException(PREDICT_KEY_MISSING);
   }
 
   /**
@@ -159,20 +164,28 @@ export class PredictKeyGuard implements CanActivate {
   }
 }
 
-const documentKeys = (description: string) =>
-  applyDecorators(ApiBearerAuth(), ApiSecurity('api-key'), ApiUnauthorizedResponse({ type: ErrorResponseDto, description }));
+/** The two ways to send a key, and the 401 with the example of the guard's own message. */
+const documentKeys = (description: string, detail: string) =>
+  applyDecorators(
+    ApiBearerAuth(),
+    ApiSecurity('api-key'),
+    ApiUnauthorizedResponse({ type: ErrorResponseDto, description, example: { statusCode: 401, error: 'Unauthorized', detail } }),
+  );
 
 /** Puts a controller (or route) behind AdminKeyGuard and documents the two ways to send the key. */
 export function AdminOnly(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    documentKeys('No valid admin key (or, without ADMIN_API_KEYS, a client that is not local, or any client when a proxy is trusted)'),
+    documentKeys(
+      'No valid admin key (or, without ADMIN_API_KEYS, a client that is not local, or any client when a proxy is trusted)',
+      ADMIN_KEY_MISSING,
+    ),
     UseGuards(AdminKeyGuard),
   );
 }
 
 /** Puts a prediction endpoint behind PredictKeyGuard (open unless PREDICT_API_KEYS is set). */
 export function PredictKeyRequired(): ClassDecorator & MethodDecorator {
-  return applyDecorators(documentKeys('PREDICT_API_KEYS is set and no valid key was sent'), UseGuards(PredictKeyGuard));
+  return applyDecorators(documentKeys('PREDICT_API_KEYS is set and no valid key was sent', PREDICT_KEY_MISSING), UseGuards(PredictKeyGuard));
 }
 
 /** The API keys, the policy built from them and its guards, for every module of the app. */

@@ -14,6 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { Response } from 'express';
 import { AdminOnly, ErrorResponseDto } from '@app/common';
+import { InputNotFoundError } from '@app/persistence';
 import { OutcomeResultDto, RecordOutcomeDto, RecordOutcomesDto, RecordOutcomesResponseDto } from './outcome.dto';
 import { OutcomesService } from './outcomes.service';
 
@@ -45,7 +46,11 @@ export class OutcomesController {
   @ApiCreatedResponse({ type: OutcomeResultDto, description: 'One outcome, stored for the first time' })
   @ApiOkResponse({ type: RecordOutcomesResponseDto, description: 'One outcome replacing the previous one (OutcomeResultDto), or a list' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid outcome (or `items` missing, empty, not an array)' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No stored input with this input_id' })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'No stored input with this input_id',
+    example: { statusCode: 404, error: 'Not Found', detail: new InputNotFoundError(42).message },
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'More than 1,000 items' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Database unavailable; nothing stored' })
   async record(

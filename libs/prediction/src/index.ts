@@ -3,4 +3,5 @@ export { FeatureMismatchError, BatchTooLargeError, IdempotencyKeyReusedError } f
 export type { PredictionModuleOptions, PredictionModuleAsyncOptions } from './prediction.options';
 export { PredictionResponseDto, PredictionWarningDto } from './prediction-response.dto';
 export { CsvScoringService, CsvOutputClosedError } from './csv/csv-scoring.service';
+export { CSV_CONTENT_TYPE_REQUIRED } from './csv/csv-scoring.controller';
 export type { CsvScoringJob, CsvScoringSummary } from './csv/csv-scoring.service';

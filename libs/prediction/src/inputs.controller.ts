@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminOnly, ErrorResponseDto } from '@app/common';
+import { InputNotFoundError } from '@app/persistence';
 import { ParseIdPipe } from './parse-id.pipe';
 import { PredictionLedgerService } from './prediction-ledger.service';
 
@@ -24,7 +25,10 @@ export class InputsController {
     description: 'The database deletes the outputs by its ON DELETE CASCADE foreign key.',
   })
   @ApiNoContentResponse({ description: 'Erased' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    example: { statusCode: 404, error: 'Not Found', detail: new InputNotFoundError(42).message },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   async erase(@Param('id', ParseIdPipe) id: number): Promise<void> {

@@ -17,6 +17,7 @@ import { PredictBatchRequestDto, PredictBatchResponseDto } from './predict-batch
 import { PredictionResponseDto } from './prediction-response.dto';
 import { PredictionService } from './prediction.service';
 import { parseIdempotencyKey } from './idempotency';
+import { IdempotencyKeyReusedError } from './prediction.errors';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -63,7 +64,11 @@ export class PredictionController {
     description: 'Malformed JSON, invalid features or a malformed Idempotency-Key; every problem is listed',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over the size limit' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The Idempotency-Key was used for other features' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'The Idempotency-Key was used for other features',
+    example: { statusCode: 422, error: 'Unprocessable Entity', detail: new IdempotencyKeyReusedError(IDEMPOTENCY_HEADER.name).message },
+  })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: UNAVAILABLE })
   async predict(
     @Body() body: PredictRequestDto,

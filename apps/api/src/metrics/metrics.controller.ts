@@ -6,6 +6,8 @@ import { register } from 'prom-client';
 import { AdminOnly, ErrorResponseDto } from '@app/common';
 import { isClusterWorker, scrapeCluster } from './cluster-metrics';
 
+const METRICS_UNAVAILABLE = 'Metrics unavailable';
+
 /**
  * The library's /metrics endpoint, documented in Swagger; like personal data, behind the admin
  * keys. With WORKERS > 1, whichever worker is asked answers for all of them (cluster-metrics.ts).
@@ -20,14 +22,18 @@ export class MetricsController extends PrometheusController {
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'A cluster worker did not send its metrics in time' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'A cluster worker did not send its metrics in time',
+    example: { statusCode: 503, error: 'Service Unavailable', detail: `${METRICS_UNAVAILABLE}: 1 worker(s) sent no metrics within 3000 ms` },
+  })
   override async index(@Res({ passthrough: true }) response: Response) {
     if (!isClusterWorker()) return super.index(response);
     response.header('Content-Type', register.contentType);
     try {
       return await scrapeCluster();
     } catch (error) {
-      throw new ServiceUnavailableException(`Metrics unavailable: ${(error as Error).message}`);
+      throw new ServiceUnavailableException(`${METRICS_UNAVAILABLE}: ${(error as Error).message}`);
     }
   }
 }

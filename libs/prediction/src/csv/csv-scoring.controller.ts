@@ -17,6 +17,9 @@ import { Request, Response } from 'express';
 import { ErrorResponseDto, PredictKeyRequired, RequestId } from '@app/common';
 import { FeatureValidationError } from '@app/validation';
 import { parseIdempotencyKey } from '../idempotency';
+
+/** The 415 `detail` of a /predict/csv request not declared as text/csv (answered by the app's body-type check). */
+export const CSV_CONTENT_TYPE_REQUIRED = 'The request body must be CSV, sent with "Content-Type: text/csv"';
 import { CSV_CHUNK_ROWS, CSV_MAX_COLUMNS, CSV_MAX_IDEMPOTENCY_KEY_LENGTH, CSV_MAX_RECORD_BYTES, CsvScoringService } from './csv-scoring.service';
 
 const DESCRIPTION =
@@ -75,10 +78,15 @@ export class CsvScoringController {
     type: ErrorResponseDto,
     description: 'Empty file, header without a feature column, duplicate or reserved column names, too many columns, bad start_row or key',
   })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'Not sent as text/csv, or compressed' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorResponseDto,
+    description: 'Not sent as text/csv, or compressed',
+    example: { statusCode: 415, error: 'Unsupported Media Type', detail: CSV_CONTENT_TYPE_REQUIRED },
+  })
   @ApiTooManyRequestsResponse({
     type: ErrorResponseDto,
     description: 'Over the batch rate limit, or this client already has CSV_MAX_JOBS_PER_CLIENT files being scored (Retry-After)',
+    example: { statusCode: 429, error: 'Too Many Requests', detail: 'Too many requests: retry after 60 s' },
   })
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
