@@ -12,6 +12,8 @@ import globalSetup from './global-setup';
  */
 export default async function e2eGlobalSetup(): Promise<void> {
   await globalSetup();
+  // The e2e and e2e-serial projects share one file (and one check) when they run together.
+  if (process.env.LOG_FILE) return;
   process.env.LOG_FILE = join(mkdtempSync(join(tmpdir(), 'attrition-e2e-logs-')), 'e2e.jsonl');
   process.env.LOG_FILE_LEVEL = 'trace';
 }
