@@ -28,18 +28,20 @@ class FileLogger implements LoggerService {
   private write(level: string, message: unknown, params: unknown[]): void {
     // Nest passes the context last, and for errors a stack before it.
     const context = params.length > 0 && typeof params.at(-1) === 'string' ? String(params.at(-1)) : '';
-    const rest = params.slice(0, context ? -1 : undefined).map((p) => (typeof p === 'string' ? p : format('%o', p)));
+    const rest = params.slice(0, context ? -1 : undefined).filter((p) => p !== undefined).map((p) => (typeof p === 'string' ? p : format('%o', p)));
     const where = process.env.JEST_WORKER_ID ? `worker ${process.env.JEST_WORKER_ID}` : `pid ${process.pid}`;
     const text = [format('%s', message instanceof Error ? (message.stack ?? message) : message), ...rest].join('\n  ');
     appendFileSync(this.file, `${new Date().toISOString()} ${level} ${where} ${currentTest()}${context ? ` [${context}]` : ''} ${text}\n`);
   }
 }
 
-/** The test file and test running, when there is one. */
+/**
+ * The test file running. Not the test: a line can arrive after its test ended (a cut connection's
+ * warning), while jest is on the next one.
+ */
 function currentTest(): string {
   const state = typeof expect === 'undefined' ? undefined : expect.getState();
-  const path = state?.testPath ? relative(process.cwd(), state.testPath) : '';
-  return [path, state?.currentTestName].filter(Boolean).join(' > ');
+  return state?.testPath ? relative(process.cwd(), state.testPath) : '';
 }
 
 const file = process.env.TEST_QUIET_LOG_FILE;
