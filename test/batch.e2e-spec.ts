@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { loadParity, loadTrainingRows } from './fixtures/artifacts';
 
 function batchSuite(driver: Driver) {
@@ -71,4 +72,4 @@ function batchSuite(driver: Driver) {
 }
 
 describeWithPostgres('POST /predict/batch on PostgreSQL', () => batchSuite('postgres'));
-describe('POST /predict/batch on the embedded SQLite database', () => batchSuite('sqlite'));
+describeOn('sqlite')('POST /predict/batch on the embedded SQLite database', () => batchSuite('sqlite'));

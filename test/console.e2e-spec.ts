@@ -8,6 +8,7 @@ import { buildConsole } from '../scripts/build/build-console';
 import { loadContract, loadParity } from './fixtures/artifacts';
 import { countRows, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeIf, TEST_SETTINGS } from './support/test-settings';
 
 // The HR web console in Debian's headless Chromium, driven by playwright-core, against the real app.
 // CONSOLE_SCREENSHOTS=1 also writes docs/console-*.png (the README shows them).
@@ -112,7 +113,7 @@ async function downloaded(download: Download): Promise<string> {
   return readFileSync((await download.path())!, 'utf8');
 }
 
-describeWithPostgres('web console, ADMIN_API_KEYS unset (PostgreSQL, headless Chromium)', () => {
+describeIf(TEST_SETTINGS.browser, 'TEST_BROWSER=off', describeWithPostgres)('web console, ADMIN_API_KEYS unset (PostgreSQL, headless Chromium)', () => {
   let api: TestApp;
   const booted = useTestApp('postgres', { env: { CONSOLE_DIR: consoleDir, ADMIN_API_KEYS: undefined } });
   beforeAll(() => (api = booted()));
@@ -304,7 +305,7 @@ describeWithPostgres('web console, ADMIN_API_KEYS unset (PostgreSQL, headless Ch
   });
 });
 
-describe('web console, ADMIN_API_KEYS set (SQLite, headless Chromium)', () => {
+describeIf(TEST_SETTINGS.browser, 'TEST_BROWSER=off')('web console, ADMIN_API_KEYS set (SQLite, headless Chromium)', () => {
   let api: TestApp;
   const booted = useTestApp('sqlite', { env: { CONSOLE_DIR: consoleDir, ADMIN_API_KEYS: ADMIN_KEY } });
   beforeAll(() => (api = booted()));

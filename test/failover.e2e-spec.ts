@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Client } from 'pg';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
-import { buildApp, ChildApp, childrenOf, Outcome, send, sleep, startBuiltApp } from './support/child-app';
+import { ChildApp, describeBuiltApp, childrenOf, Outcome, send, sleep, startBuiltApp } from './support/child-app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createPrivatePostgres, PrivatePostgres } from './support/private-postgres';
 
@@ -136,8 +136,7 @@ async function storedRows(url: string): Promise<{ rows: StoredRow[]; orphanInput
   }
 }
 
-describeWithPostgres('PostgreSQL ends the sessions under load (failover, switchover, pg_terminate_backend, crash)', () => {
-  beforeAll(() => buildApp(), 180_000);
+describeBuiltApp(describeWithPostgres)('PostgreSQL ends the sessions under load (failover, switchover, pg_terminate_backend, crash)', () => {
 
   describe.each([1, 2])('WORKERS=%i', (workers) => {
     let postgres: PrivatePostgres;

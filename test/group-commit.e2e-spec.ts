@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { countRows, Driver, TestApp, truncate, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { loadTrainingRows } from './fixtures/artifacts';
 
 const training = loadTrainingRows();
@@ -101,4 +102,4 @@ describeWithPostgres('group commit on PostgreSQL', () => {
   });
 });
 
-describe('group commit on the embedded SQLite database', () => groupCommitSuite('sqlite'));
+describeOn('sqlite')('group commit on the embedded SQLite database', () => groupCommitSuite('sqlite'));

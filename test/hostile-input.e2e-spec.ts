@@ -4,6 +4,7 @@ import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn, propertyRuns } from './support/test-settings';
 
 const stay = () => ({ ...EXAMPLE_EMPLOYEE_LIKELY_TO_STAY }) as Record<string, unknown>;
 const manyKeys = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
@@ -265,9 +266,10 @@ function hostileSuite(driver: Driver) {
       if (status >= 400) expectErrorBody(status, JSON.parse(text));
     };
 
-    it('2,000 malformed, deep, many-keyed and control-character bodies: never a 5xx, never a stack; an honest client unaffected', async () => {
-      const bodies = fc.sample(hostileBody, { numRuns: 1200, seed: 20261130 });
-      const batches = fc.sample(fc.array(hostileBody, { minLength: 1, maxLength: 5 }), { numRuns: 800, seed: 20261201 });
+    it(`${propertyRuns(1200) + propertyRuns(800)} malformed, deep, many-keyed and control-character bodies: never a 5xx, never a stack; an honest client unaffected`, async () => {
+      // 2,000 bodies in the full run (TEST_PROPERTY_RUNS scales them)
+      const bodies = fc.sample(hostileBody, { numRuns: propertyRuns(1200), seed: 20261130 });
+      const batches = fc.sample(fc.array(hostileBody, { minLength: 1, maxLength: 5 }), { numRuns: propertyRuns(800), seed: 20261201 });
       let honest = 0;
       let stop = false;
       const honestIds: number[] = [];
@@ -304,8 +306,8 @@ function hostileSuite(driver: Driver) {
     it('500 hostile query strings and ids on the history endpoints: never a 5xx', async () => {
       const names = ['limit', 'cursor', 'from', 'to', 'prediction', 'model_version', 'min_probability', 'x'];
       const parameter = fc.tuple(fc.constantFrom(...names), fc.oneof(hostileString, fc.integer().map(String), fc.constantFrom('2147483648', '1e400', 'NaN', '2026-13-01', '%', '%00', '%E0%A4%A')));
-      const queries = fc.sample(fc.array(parameter, { minLength: 1, maxLength: 3 }), { numRuns: 350, seed: 7 });
-      const ids = fc.sample(fc.oneof(hostileString, fc.bigInt().map(String), fc.double().map(String)), { numRuns: 150, seed: 8 });
+      const queries = fc.sample(fc.array(parameter, { minLength: 1, maxLength: 3 }), { numRuns: propertyRuns(350), seed: 7 });
+      const ids = fc.sample(fc.oneof(hostileString, fc.bigInt().map(String), fc.double().map(String)), { numRuns: propertyRuns(150), seed: 8 });
       for (const query of queries) {
         const text = query.map(([k, v]) => `${k}=${v.startsWith('%') ? v : percentEncode(v)}`).join('&');
         for (const path of ['/predictions', '/predictions/export.csv']) {
@@ -325,4 +327,4 @@ function hostileSuite(driver: Driver) {
 }
 
 describeWithPostgres('hostile input on PostgreSQL', () => hostileSuite('postgres'));
-describe('hostile input on the embedded SQLite database', () => hostileSuite('sqlite'));
+describeOn('sqlite')('hostile input on the embedded SQLite database', () => hostileSuite('sqlite'));

@@ -6,6 +6,7 @@ import { RetentionService } from '@app/persistence';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { bootApp, countRows, databaseFor, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 
 const features = EXAMPLE_EMPLOYEE_LIKELY_TO_STAY;
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -188,4 +189,4 @@ function retentionSuite(driver: Driver) {
 }
 
 describeWithPostgres('retention on PostgreSQL', () => retentionSuite('postgres'));
-describe('retention on the embedded SQLite database', () => retentionSuite('sqlite'));
+describeOn('sqlite')('retention on the embedded SQLite database', () => retentionSuite('sqlite'));

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 
 function idempotencySuite(driver: Driver) {
   let api: TestApp;
@@ -124,4 +125,4 @@ function idempotencySuite(driver: Driver) {
 }
 
 describeWithPostgres('idempotent retries on PostgreSQL', () => idempotencySuite('postgres'));
-describe('idempotent retries on the embedded SQLite database', () => idempotencySuite('sqlite'));
+describeOn('sqlite')('idempotent retries on the embedded SQLite database', () => idempotencySuite('sqlite'));

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { Driver, TestApp, truncate, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { loadContract, loadTrainingOutcomes, loadTrainingRows } from './fixtures/artifacts';
 
 const contract = loadContract();
@@ -454,4 +455,4 @@ describe('live monitoring in the OpenAPI document', () => {
 });
 
 describeWithPostgres('live monitoring (PostgreSQL)', () => monitoringSuite('postgres'));
-describe('live monitoring (SQLite)', () => monitoringSuite('sqlite'));
+describeOn('sqlite')('live monitoring (SQLite)', () => monitoringSuite('sqlite'));

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from '@app/validation';
-import { buildApp, ChildApp, sleep, startBuiltApp } from './support/child-app';
+import { ChildApp, describeBuiltApp, sleep, startBuiltApp } from './support/child-app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 
@@ -32,10 +32,7 @@ function sample(scrape: string, series: string): number {
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
-/** The built app, as production runs it: built once for this file. */
-beforeAll(() => buildApp(), 180_000);
-
-describeWithPostgres('/metrics with WORKERS=2 (the built app, real HTTP, PostgreSQL)', () => {
+describeBuiltApp(describeWithPostgres)('/metrics with WORKERS=2 (the built app, real HTTP, PostgreSQL)', () => {
   let database: TestDatabase | undefined;
   let app: ChildApp | undefined;
 
@@ -89,7 +86,7 @@ describeWithPostgres('/metrics with WORKERS=2 (the built app, real HTTP, Postgre
   });
 });
 
-describe('traces sent by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the built app, a stand-in collector)', () => {
+describeBuiltApp()('traces sent by OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the built app, a stand-in collector)', () => {
   const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
   let collector: Server | undefined;
   const received: string[] = [];

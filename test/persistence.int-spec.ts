@@ -5,6 +5,7 @@ import { NewPredictionRecord, PersistenceModule, PredictionLogRepository, Predic
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, DatabaseUnderTest, databaseFor, Driver, truncate } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { loadContract } from './fixtures/artifacts';
 
 const MODEL_VERSION = loadContract().model.version;
@@ -197,4 +198,4 @@ function persistenceSuite(driver: Driver) {
 }
 
 describeWithPostgres('persistence on PostgreSQL', () => persistenceSuite('postgres'));
-describe('persistence on the embedded SQLite database', () => persistenceSuite('sqlite'));
+describeOn('sqlite')('persistence on the embedded SQLite database', () => persistenceSuite('sqlite'));

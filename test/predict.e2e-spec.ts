@@ -2,6 +2,7 @@ import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { countRows, Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { loadContract } from './fixtures/artifacts';
 
 const contract = loadContract();
@@ -176,7 +177,7 @@ function predictSuite(driver: Driver) {
 }
 
 describeWithPostgres('POST /predict on PostgreSQL', () => predictSuite('postgres'));
-describe('POST /predict on the embedded SQLite database', () => predictSuite('sqlite'));
+describeOn('sqlite')('POST /predict on the embedded SQLite database', () => predictSuite('sqlite'));
 
 describe('STRICT_CATEGORIES=true', () => {
   let api: TestApp;

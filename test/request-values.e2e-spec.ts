@@ -3,6 +3,7 @@ import request from 'supertest';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE } from '@app/validation';
 import { Driver, TestApp, useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn, propertyRuns } from './support/test-settings';
 
 /**
  * Every date and id a client can send, in a body field, a query parameter or a path, on every
@@ -14,8 +15,8 @@ import { describeWithPostgres } from './support/describe-with-postgres';
  * JSON log lines). That warning is emitted on the real process, which a Jest sandbox cannot watch.
  */
 
-/** Runs per endpoint and engine: each one request with every parameter drawn at random. */
-const RUNS = 150;
+/** Runs per endpoint and engine (150, TEST_PROPERTY_RUNS): each one request with every parameter drawn at random. */
+const RUNS = propertyRuns(150);
 
 // ---- what a client might send ------------------------------------------------------------------
 
@@ -281,4 +282,4 @@ function requestValuesSuite(driver: Driver) {
 }
 
 describeWithPostgres('dates and ids from clients, any text (PostgreSQL)', () => requestValuesSuite('postgres'));
-describe('dates and ids from clients, any text (SQLite)', () => requestValuesSuite('sqlite'));
+describeOn('sqlite')('dates and ids from clients, any text (SQLite)', () => requestValuesSuite('sqlite'));

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from '../libs/persistence/src/migrations';
 import { databaseFor, Driver } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { usePersistence } from './support/persistence';
 
 /**
@@ -59,10 +60,10 @@ function auditedColumnsBackfill(driver: Driver) {
   });
 }
 
-describe('the migration that adds the audited attribute columns (1764900000000): embedded SQLite', () => auditedColumnsBackfill('sqlite'));
+describeOn('sqlite')('the migration that adds the audited attribute columns (1764900000000): embedded SQLite', () => auditedColumnsBackfill('sqlite'));
 describeWithPostgres('the migration that adds the audited attribute columns (1764900000000): PostgreSQL', () => auditedColumnsBackfill('postgres'));
 
-describe('entities and migrations agree: embedded SQLite', () => schemaSuite('sqlite'));
+describeOn('sqlite')('entities and migrations agree: embedded SQLite', () => schemaSuite('sqlite'));
 describeWithPostgres('entities and migrations agree: PostgreSQL', () => schemaSuite('postgres'));
 
 describe('the SQLite migration that names the constraints (1764550000000)', () => {

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { ShutdownState } from '@app/common';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
-import { buildApp, canUnsharePid, ChildApp, childrenOf, Outcome, send, sleep, startBuiltApp } from './support/child-app';
+import { canUnsharePid, describeBuiltApp, ChildApp, childrenOf, Outcome, send, sleep, startBuiltApp } from './support/child-app';
 import { useTestApp } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
 import { createTestDatabase, TestDatabase } from './support/postgres';
@@ -128,10 +128,7 @@ async function expectDrained(run: Run, databaseUrl: string, label: string): Prom
   expect(drainMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
 }
 
-// Once for the file: every built-app test below runs what production runs.
-beforeAll(() => buildApp(), 180_000);
-
-describeWithPostgres('draining shutdown of the built app (real processes, sockets and PostgreSQL)', () => {
+describeBuiltApp(describeWithPostgres)('draining shutdown of the built app (real processes, sockets and PostgreSQL)', () => {
   let database: TestDatabase | undefined;
   let app: ChildApp | undefined;
 
@@ -169,7 +166,7 @@ describeWithPostgres('draining shutdown of the built app (real processes, socket
   });
 });
 
-describe('SIGTERM closes an idle keep-alive connection after the grace period (built app)', () => {
+describeBuiltApp()('SIGTERM closes an idle keep-alive connection after the grace period (built app)', () => {
   let dir: string;
   let app: ChildApp | undefined;
   afterEach(() => {

@@ -1,6 +1,7 @@
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
 import { Driver } from './support/app';
 import { describeWithPostgres } from './support/describe-with-postgres';
+import { describeOn } from './support/test-settings';
 import { usePersistence } from './support/persistence';
 
 const HOUR_MS = 3_600_000;
@@ -41,5 +42,5 @@ function timestampSuite(driver: Driver) {
   });
 }
 
-describe('timestamps outside UTC: embedded SQLite', () => timestampSuite('sqlite'));
+describeOn('sqlite')('timestamps outside UTC: embedded SQLite', () => timestampSuite('sqlite'));
 describeWithPostgres('timestamps outside UTC: PostgreSQL', () => timestampSuite('postgres'));

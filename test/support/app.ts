@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import pino, { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/api/src/app.module';
+import { LOG_DESTINATION } from '../../apps/api/src/logging/logging';
 import { NEST_APP_OPTIONS, setupApp } from '../../apps/api/src/setup-app';
 import { createTestDatabase, TestDatabase } from './postgres';
 
@@ -34,7 +36,9 @@ export async function bootApp(
   Object.assign(process.env, { LOG_LEVEL: 'warn', RATE_LIMIT_PREDICT: '0', RATE_LIMIT_BATCH: '0', HTTP_MAX_CONNECTIONS_PER_CLIENT: '0', ...env });
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   try {
-    const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
+    const moduleRef = await override(
+      Test.createTestingModule({ imports: [AppModule] }).overrideProvider(LOG_DESTINATION).useValue(expectedLinesDestination()),
+    ).compile();
     const app = setupApp(moduleRef.createNestApplication<NestExpressApplication>(NEST_APP_OPTIONS));
     await app.listen(0, '127.0.0.1');
     return { app, url: await app.getUrl(), dataSource: app.get(DataSource), close: () => app.close() };
@@ -44,6 +48,18 @@ export async function bootApp(
       else process.env[k] = v;
     }
   }
+}
+
+/**
+ * Where an in-process app's own log lines go (LOG_LEVEL=warn by default here: the warnings and
+ * errors the tests provoke): the run's file of expected log lines (TEST_QUIET_LOG_FILE, see
+ * run-setup.ts), not the terminal. Every line also reaches the e2e run's LOG_FILE at every level.
+ * A test that reads the lines overrides LOG_DESTINATION itself, after this.
+ */
+function expectedLinesDestination(): DestinationStream {
+  const file = process.env.TEST_QUIET_LOG_FILE;
+  if (!file || process.env.TEST_LOG_LEVEL === 'debug') return pino.destination({ fd: 1, sync: false });
+  return { write: (line: string) => appendFileSync(file, line) };
 }
 
 /** A database of the given driver for one test file: its env for bootApp, and its removal. */

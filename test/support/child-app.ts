@@ -1,8 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { describeIf, TEST_SETTINGS } from './test-settings';
 
 const ROOT = join(__dirname, '..', '..');
 export const BUILT_MAIN = join(ROOT, 'dist/apps/api/src/main.js');
@@ -10,9 +11,58 @@ export const BUILT_MAIN = join(ROOT, 'dist/apps/api/src/main.js');
 /**
  * `npm run build`, as the Dockerfile does: the tests below run what production runs. The console
  * is built too, so that `dist/` is whole after a test run (nest build empties it first).
+ *
+ * Once per test run: the first file to ask builds, under a lock that the files in other jest
+ * workers wait on; the others find the marker it leaves in the run's folder (TEST_RUN_DIR, made by
+ * e2e-global-setup.ts and removed at the run's end). Without that folder (a file run outside the
+ * e2e project), every call builds.
  */
 export function buildApp(): void {
-  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  const runDir = process.env.TEST_RUN_DIR;
+  if (!runDir) return build();
+  const built = join(runDir, 'app-built');
+  const lock = join(runDir, 'app-build.lock');
+  const deadline = Date.now() + 2 * BUILD_TIMEOUT_MS;
+  for (;;) {
+    if (existsSync(built)) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      if (Date.now() > deadline) throw new Error(`Waited too long for another jest worker's npm run build (lock ${lock})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+      continue;
+    }
+    try {
+      // A build that failed leaves no marker: the next file tries again, and reports its own failure.
+      if (!existsSync(built)) {
+        build();
+        writeFileSync(built, `${new Date().toISOString()} pid ${process.pid}\n`);
+      }
+      return;
+    } finally {
+      rmdirSync(lock);
+    }
+  }
+}
+
+const BUILD_TIMEOUT_MS = 180_000;
+
+/**
+ * `base` (`describe` by default) for a block that runs the built app: the build happens before
+ * its first test (once per run, see buildApp), and TEST_BUILDS=off skips the block, saying so.
+ */
+export function describeBuiltApp(base: jest.Describe = describe): (name: string, fn: () => void) => void {
+  const block = describeIf(TEST_SETTINGS.builds, 'TEST_BUILDS=off', base);
+  return (name, fn) =>
+    block(name, () => {
+      // Long enough to wait for a build in another jest worker, then make none.
+      beforeAll(() => buildApp(), 2 * BUILD_TIMEOUT_MS + 10_000);
+      fn();
+    });
+}
+
+function build(): void {
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
   if (result.status !== 0) throw new Error(`npm run build failed: ${result.stdout}${result.stderr}`);
 }
 

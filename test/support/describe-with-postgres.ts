@@ -1,6 +1,8 @@
+import { describeOn } from './test-settings';
+
 /**
- * `describe` when PostgreSQL is reachable, `describe.skip` otherwise. Skipping happens only
- * outside CI: with CI=true the global setup fails the run instead (test/support/global-setup.ts).
+ * `describe` when PostgreSQL is reachable and TEST_ENGINES includes it, a named skip otherwise.
+ * An unreachable server skips only outside CI: with CI=true the global setup fails the run
+ * instead (test/support/global-setup.ts).
  */
-export const describeWithPostgres: jest.Describe =
-  process.env.TEST_POSTGRES === 'available' ? describe : describe.skip;
+export const describeWithPostgres: jest.Describe = describeOn('postgres');

@@ -1,7 +1,15 @@
 import { ADMIN_URL, canReachPostgres } from './postgres';
+import runSetup from './run-setup';
+import { TEST_SETTINGS } from './test-settings';
 
-/** Decides once whether the PostgreSQL tests can run; loud when they cannot. */
+/**
+ * The run's shared set-up (run-setup.ts), then decides once whether the PostgreSQL tests can run;
+ * loud when they cannot.
+ */
 export default async function globalSetup(): Promise<void> {
+  await runSetup();
+  // TEST_ENGINES without postgres: the suites say so in their names, and the run's banner too.
+  if (!TEST_SETTINGS.engines.includes('postgres')) return;
   if (await canReachPostgres()) {
     process.env.TEST_POSTGRES = 'available';
     return;

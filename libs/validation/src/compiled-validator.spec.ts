@@ -3,6 +3,7 @@ import { Type as TransformType, Transform } from 'class-transformer';
 import { IsDefined, IsEmail, IsInt, IsObject, Matches, Min, ValidateIf, ValidateNested, registerDecorator } from 'class-validator';
 import * as fc from 'fast-check';
 import { loadContract, loadParity, loadTrainingRows } from '../../../test/fixtures/artifacts';
+import { propertyRuns } from '../../../test/support/test-settings';
 import { FEATURE_NAMES } from './attrition-features.dto';
 import { compileValidator, UncompilableRuleError } from './compiled-validator';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_LEAVE, EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from './examples';
@@ -146,8 +147,9 @@ describe('compiled validation answers exactly what the class-validator pipe answ
   });
 
   it.each([
-    ['lenient', 24_000, 20_000, {}],
-    ['strict', 6_000, 5_000, { strictCategories: true }],
+    // 30,000 bodies in all, and the share of them that must be invalid (TEST_PROPERTY_RUNS scales both).
+    ['lenient', propertyRuns(24_000), propertyRuns(20_000), {}],
+    ['strict', propertyRuns(6_000), propertyRuns(5_000), { strictCategories: true }],
   ] as const)('%s: %i generated bodies (fast-check, fixed seed), at least %i of them invalid', async (mode, runs, minimumInvalid, options) => {
     const bodies = fc.sample(bodyArb, { seed: 20261130, numRuns: runs });
     const { mismatches, invalid, constraints } = await compare(bodies, options);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { MAX_ROW_ID } from '@app/common';
 import { parseRowId, rowIdProblem } from './row-id';
+import { propertyRuns } from '../../../test/support/test-settings';
 
 describe('parseRowId', () => {
   it.each([
@@ -65,7 +66,7 @@ describe('parseRowId', () => {
         expect(typeof id === 'number').toBe(expected);
         if (typeof id === 'number') expect(String(id)).toBe(text);
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 });

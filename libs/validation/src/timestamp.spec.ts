@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { outOfRange, parseTimestamp, timestampProblem, toTimestamp } from './timestamp';
 import { FeatureValidationError } from './feature-validation.error';
+import { propertyRuns } from '../../../test/support/test-settings';
 
 describe('parseTimestamp', () => {
   it.each([
@@ -75,7 +76,7 @@ describe('parseTimestamp', () => {
         const date = parseTimestamp(text);
         if (date instanceof Date && /[zZ]|[+-]\d\d:\d\d$/.test(text)) expect(date.getTime()).toBe(Date.parse(text.toUpperCase()));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 });
