@@ -6,8 +6,7 @@
  * ramp, autocannon sends /predict at a fixed 100 requests/s on 4 connections for DURATION seconds.
  * Prints the /predict latency percentiles and what became of the uploads.
  *
- *   npx ts-node --transpile-only -r tsconfig-paths/register scripts/csv-concurrency-probe.ts \
- *     [--caps default|off] [--rows 20000] [--duration 20]
+ *   npm run bench:csv-concurrency -- [--caps default|off] [--rows 20000] [--duration 20]
  *
  * `--caps off` sets CSV_MAX_JOBS=0 and CSV_MAX_JOBS_PER_CLIENT=0 (the behaviour before the caps).
  * Env: PROBE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), PROBE_PORT (3431).
@@ -19,9 +18,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
+import { exitOnHelp } from './bench-support';
 import { generateCsv } from './csv-generate';
 
-const ROOT = join(__dirname, '..');
+exitOnHelp(__filename);
+
+const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.PROBE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PORT = Number(process.env.PROBE_PORT ?? 3431);
 const TS = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
