@@ -2,7 +2,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+# npm 11.18 or later: it honours allowScripts (package.json), which keeps onnxruntime-node's CUDA
+# download from running; .npmrc refuses an older npm.
+RUN npm install -g npm@11.19.1
+COPY package.json package-lock.json .npmrc ./
 # npm ci runs the console build script, which skips until the sources are there.
 COPY scripts/build/build-console.js scripts/build/
 RUN npm ci

@@ -53,3 +53,24 @@ describe('.github/workflows/ci.yml', () => {
     expect(workflow).toContain(`node-version: ${lowest}`);
   });
 });
+
+describe('install policy', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    allowScripts: Record<string, boolean>;
+    engines: { npm?: string };
+  };
+
+  it("keeps onnxruntime-node's CUDA download from running: denied in allowScripts, and an npm that ignores allowScripts refused", () => {
+    // Offline, that script fails the install; the CPU build it would complete ships in the package.
+    expect(pkg.allowScripts['onnxruntime-node']).toBe(false);
+    expect(pkg.engines.npm).toBe('>=11.18');
+    const npmrc = readFileSync(join(ROOT, '.npmrc'), 'utf8').split('\n').map((line) => line.trim());
+    expect(npmrc).toContain('engine-strict=true');
+  });
+
+  it('leaves no installed package with install scripts not covered by allowScripts', () => {
+    const result = spawnSync('npm', ['install-scripts', 'ls'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe('No packages with unreviewed install scripts.');
+  });
+});
