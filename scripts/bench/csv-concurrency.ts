@@ -16,9 +16,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { EXAMPLE_EMPLOYEE_LIKELY_TO_STAY } from '@app/validation';
-import { exitOnHelp } from './bench-support';
+import { admin, exitOnHelp } from './bench-support';
 import { generateCsv } from './csv-generate';
 
 exitOnHelp(__filename);
@@ -28,16 +27,6 @@ const ADMIN_URL = process.env.PROBE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:
 const PORT = Number(process.env.PROBE_PORT ?? 3431);
 const TS = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 const CLIENTS = 12;
-
-async function admin(text: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** One upload from `from`: its status, and its Retry-After when refused. */
 function upload(from: string, rows: number): Promise<{ status: number; retryAfter?: number }> {
@@ -60,7 +49,7 @@ async function main(): Promise<void> {
   const rows = Number(values.rows);
   const duration = Number(values.duration);
   const database = `hcsv_csvprobe_${Date.now()}`;
-  await admin(`CREATE DATABASE ${database}`);
+  await admin(`CREATE DATABASE ${database}`, ADMIN_URL);
   const caps = values.caps === 'off' ? { CSV_MAX_JOBS: '0', CSV_MAX_JOBS_PER_CLIENT: '0' } : {};
   const env = {
     ...process.env,
@@ -115,7 +104,7 @@ async function main(): Promise<void> {
   } finally {
     service.kill('SIGTERM');
     await new Promise((r) => service.once('exit', r));
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, ADMIN_URL);
   }
 }
 

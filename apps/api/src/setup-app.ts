@@ -56,7 +56,7 @@ export function setupApp(app: NestExpressApplication): NestExpressApplication {
   app.use(securityHeaders());
   app.use(app.get(RateLimits).middleware);
   // After the rate limits: a file they refuse takes no slot.
-  app.use(app.get(CsvJobLimits).middleware);
+  app.use(CSV_ROUTE, app.get(CsvJobLimits).middleware);
   app.use(requireJsonBody);
   // Batches get their own, larger limit; the general parser then skips the already-parsed body.
   // Every JSON body must be UTF-8 (a 400 naming the first bad byte, never U+FFFD stored).

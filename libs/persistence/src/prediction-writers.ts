@@ -8,7 +8,6 @@ import { WriteOutcome } from './persistence.errors';
 import { PersistenceModuleOptions } from './persistence.options';
 import { auditedAttributes } from './model-input.entity';
 import { retryWhileBusy } from './sqlite-busy-retry';
-import { lostConnectionError } from './supervised-pg-client';
 import { fromSqliteTime } from './sqlite-time';
 
 /** A write that failed, with whether it may have been committed anyway. */
@@ -145,12 +144,6 @@ export class PostgresPredictionWriter implements PredictionWriter {
     } catch (error) {
       // Nothing was sent: the statement cannot have run.
       throw new WriteFailure(error, 'not-stored');
-    }
-    const lostWith = lostConnectionError(client);
-    if (lostWith) {
-      // The server ended this session after it was handed out: pg would refuse the query unsent.
-      client.release(lostWith);
-      throw new WriteFailure(lostWith, 'not-stored');
     }
     let rows: InsertedRow[];
     try {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Client, ClientBase, ClientConfig } from 'pg';
+import { Client, ClientConfig } from 'pg';
 import { RepeatedWarning } from '@app/common';
 
 /** At most one "connection lost" line per interval and process; the others are counted in it. */
@@ -16,7 +16,8 @@ const lost = new RepeatedWarning(new Logger('PostgresConnection'), LOST_LOG_INTE
  * checked-out client between two statements, or whose last reply and the server's FATAL message
  * arrived in one read, had no listener, and an 'error' event without a listener ends the process.
  * Here the error is recorded and logged; the client is not queryable any more, so pg fails its
- * next query at once (nothing sent) and the pool discards it when it is released.
+ * next query at once (nothing sent), and the pool discards it when it is released (pg-pool never
+ * hands out a client that is not queryable).
  */
 export class SupervisedPgClient extends Client {
   /** The error that ended this connection, once it has ended; undefined while it is usable. */
@@ -29,9 +30,4 @@ export class SupervisedPgClient extends Client {
       lost.warn(`A PostgreSQL connection was lost: ${error.message}`);
     });
   }
-}
-
-/** The error that ended `client`'s connection, when it is a SupervisedPgClient that has lost it. */
-export function lostConnectionError(client: ClientBase): Error | undefined {
-  return client instanceof SupervisedPgClient ? client.lostWith : undefined;
 }

@@ -36,9 +36,9 @@ export class CsvJobLimits {
     return this.active;
   }
 
-  /** Express middleware: takes a slot for a CSV file, or refuses it. */
+  /** Express middleware, mounted on /predict/csv: takes a slot for a CSV file, or refuses it. */
   readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
-    if (request.method !== 'POST' || request.path.replace(/\/+$/, '').toLowerCase() !== '/predict/csv') return next();
+    if (request.method !== 'POST') return next();
     const client = clientKey(request, this.policy);
     const mine = this.byClient.get(client) ?? 0;
     if (this.perClient > 0 && mine >= this.perClient) {
